@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs everything `make test`, `make demo` and `make bench` need on Debian 12.
+# Idempotent: each step checks before it acts. Runs as root, or through sudo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+DEPS="$ROOT/.deps"
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+APT_PACKAGES=(
+  build-essential cmake dpkg-dev pkg-config
+  emscripten libsodium-dev nlohmann-json3-dev catch2 librust-blake3-dev libfmt-dev
+  redis-server
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+# libsodium's Debian source package needs a deb-src entry. We derive it from the
+# machine's own deb entries, so whatever mirror the machine uses is the one we use.
+SRC_LIST=/etc/apt/sources.list.d/jazzrpc-deb-src.sources
+need_update=0
+if [ ! -f "$SRC_LIST" ] && ! grep -rqs '^Types:.*deb-src\|^deb-src' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    sed -e 's/^Types: *deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources | $SUDO tee "$SRC_LIST" >/dev/null
+  else
+    grep -E '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' | $SUDO tee /etc/apt/sources.list.d/jazzrpc-deb-src.list >/dev/null
+  fi
+  need_update=1
+fi
+
+if [ ${#missing[@]} -gt 0 ] || [ "$need_update" = 1 ]; then
+  echo "setup: apt-get install ${missing[*]:-}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  if [ ${#missing[@]} -gt 0 ]; then
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+
+# libsodium 1.0.18 sources for the wasm build.
+if [ ! -f "$DEPS/libsodium/src/libsodium/crypto_sign/ed25519/ref10/open.c" ]; then
+  echo "setup: fetching libsodium's Debian source package"
+  mkdir -p "$DEPS/tmp"
+  rm -rf "$DEPS/tmp/"* "$DEPS/libsodium"
+  ( cd "$DEPS/tmp" && apt-get source --download-only -qq libsodium >/dev/null 2>&1 || apt-get source --download-only libsodium )
+  tarball=$(ls "$DEPS"/tmp/libsodium_*.orig.tar.* | head -n1)
+  mkdir -p "$DEPS/libsodium"
+  tar -xf "$tarball" -C "$DEPS/libsodium" --strip-components=1
+  rm -rf "$DEPS/tmp"
+fi
+
+# npm packages, from the lockfile.
+if [ -f "$ROOT/package-lock.json" ]; then
+  stamp="$ROOT/node_modules/.jazzrpc-lock-stamp"
+  if [ ! -f "$stamp" ] || ! cmp -s "$ROOT/package-lock.json" "$stamp"; then
+    echo "setup: npm ci"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$ROOT/package-lock.json" "$stamp"
+  fi
+fi
+echo "setup: ok"
