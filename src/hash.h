@@ -1,0 +1,30 @@
+// BLAKE3 hashes as cojson computes them.
+#ifndef JAZZRPC_HASH_H
+#define JAZZRPC_HASH_H
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "json.h"
+
+namespace jazzrpc {
+
+inline constexpr std::size_t blake3_bytes = 32;
+inline constexpr std::size_t short_hash_bytes = 19;  // cojson's shortHashLength
+
+void blake3_hash(const std::uint8_t *in, std::size_t in_len, std::uint8_t *out, std::size_t out_len);
+std::array<std::uint8_t, blake3_bytes> blake3_hash(std::string_view text);
+
+// "hash_z" + base58(BLAKE3(text)), for a text that is already canonical.
+std::string secure_hash_canonical(std::string_view canonical);
+// "hash_z" + base58(BLAKE3(UTF-8(stableStringify(JSON.parse(text)))))
+Status secure_hash(std::string_view json_text, const ParseLimits &limits, std::string &out);
+// "shortHash_z" + base58(first 19 bytes of the same BLAKE3)
+Status short_hash(std::string_view json_text, const ParseLimits &limits, std::string &out);
+
+}  // namespace jazzrpc
+
+#endif

@@ -1,0 +1,520 @@
+#include "json.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#define FMT_HEADER_ONLY
+#include <fmt/format.h>
+
+namespace jazzrpc {
+
+ParseLimits ParseLimits::from(std::size_t max_bytes, std::uint32_t max_depth) noexcept {
+  ParseLimits limits;
+  if (max_bytes != 0) limits.max_bytes = max_bytes;
+  if (max_depth != 0) limits.max_depth = std::min(max_depth, hard_max_depth);
+  return limits;
+}
+
+const JsonValue *JsonValue::find(std::u16string_view key) const noexcept {
+  auto it = std::lower_bound(object.begin(), object.end(), key,
+                             [](const Member &m, std::u16string_view k) { return m.first < k; });
+  return it != object.end() && it->first == key ? &it->second : nullptr;
+}
+
+JsonValue JsonValue::from_string(std::string_view utf8) {
+  JsonValue v;
+  v.kind = Kind::string;
+  v.string = utf16_from_utf8(utf8);
+  return v;
+}
+
+JsonValue JsonValue::from_number(double value) noexcept {
+  JsonValue v;
+  v.kind = Kind::number;
+  v.number = value;
+  return v;
+}
+
+// ---- UTF-8 <-> UTF-16 -------------------------------------------------------
+
+std::u16string utf16_from_utf8(std::string_view utf8) {
+  // The WHATWG UTF-8 decoder: each maximal invalid subpart becomes one U+FFFD.
+  std::u16string out;
+  out.reserve(utf8.size());
+  const auto *s = reinterpret_cast<const unsigned char *>(utf8.data());
+  const std::size_t n = utf8.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned b = s[i];
+    if (b < 0x80) {
+      out.push_back(static_cast<char16_t>(b));
+      ++i;
+      continue;
+    }
+    unsigned need = 0, cp = 0, lower = 0x80, upper = 0xBF;
+    if (b >= 0xC2 && b <= 0xDF) {
+      need = 1;
+      cp = b & 0x1F;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      need = 2;
+      cp = b & 0x0F;
+      if (b == 0xE0) lower = 0xA0;
+      if (b == 0xED) upper = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      need = 3;
+      cp = b & 0x07;
+      if (b == 0xF0) lower = 0x90;
+      if (b == 0xF4) upper = 0x8F;
+    } else {
+      out.push_back(u'\uFFFD');
+      ++i;
+      continue;
+    }
+    std::size_t j = i + 1;
+    bool valid = true;
+    for (unsigned k = 0; k < need; ++k, ++j) {
+      if (j >= n || s[j] < lower || s[j] > upper) {
+        valid = false;
+        break;
+      }
+      cp = (cp << 6) | (s[j] & 0x3F);
+      lower = 0x80;
+      upper = 0xBF;
+    }
+    if (!valid) {
+      out.push_back(u'\uFFFD');
+      i = j;  // the bytes consumed so far form the maximal subpart
+      continue;
+    }
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      out.push_back(static_cast<char16_t>(0xD800 + (cp >> 10)));
+      out.push_back(static_cast<char16_t>(0xDC00 + (cp & 0x3FF)));
+    } else {
+      out.push_back(static_cast<char16_t>(cp));
+    }
+    i = j;
+  }
+  return out;
+}
+
+namespace {
+
+bool is_high_surrogate(char16_t c) { return c >= 0xD800 && c <= 0xDBFF; }
+bool is_low_surrogate(char16_t c) { return c >= 0xDC00 && c <= 0xDFFF; }
+
+// "\u" and four lowercase hex digits, as JSON.stringify writes them.
+void append_unicode_escape(unsigned unit, std::string &out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += "\\u";
+  for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(unit >> shift) & 0xF];
+}
+
+void utf8_append_code_point(std::uint32_t cp, std::string &out) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// Appends the code point at s[i] (a pair counts as one) and returns how many units it used.
+// A lone surrogate is written as U+FFFD, or, with escape_lone, as JSON.stringify's \udxxx.
+std::size_t utf8_append_unit(std::u16string_view s, std::size_t i, bool escape_lone, std::string &out) {
+  const char16_t c = s[i];
+  if (is_high_surrogate(c) && i + 1 < s.size() && is_low_surrogate(s[i + 1])) {
+    const std::uint32_t cp = 0x10000 + ((static_cast<std::uint32_t>(c) - 0xD800) << 10) + (s[i + 1] - 0xDC00);
+    utf8_append_code_point(cp, out);
+    return 2;
+  }
+  if (is_high_surrogate(c) || is_low_surrogate(c)) {
+    if (escape_lone) {
+      append_unicode_escape(c, out);
+    } else {
+      utf8_append_code_point(0xFFFD, out);
+    }
+    return 1;
+  }
+  utf8_append_code_point(c, out);
+  return 1;
+}
+
+}  // namespace
+
+void utf8_append(std::u16string_view utf16, std::string &out) {
+  for (std::size_t i = 0; i < utf16.size();) i += utf8_append_unit(utf16, i, false, out);
+}
+
+// ---- the parser ---------------------------------------------------------------
+
+void json_sort_members(std::vector<JsonValue::Member> &members) {
+  std::stable_sort(members.begin(), members.end(),
+                   [](const JsonValue::Member &a, const JsonValue::Member &b) { return a.first < b.first; });
+  // Of each run of equal keys the last one wins, as JSON.parse.
+  std::size_t write = 0;
+  for (std::size_t read = 0; read < members.size(); ++read) {
+    if (read + 1 < members.size() && members[read + 1].first == members[read].first) continue;
+    if (write != read) members[write] = std::move(members[read]);
+    ++write;
+  }
+  members.resize(write);
+}
+
+namespace {
+
+class Parser {
+ public:
+  Parser(std::u16string_view text, std::uint32_t max_depth) : text_(text), max_depth_(max_depth) {}
+
+  Status parse_document(JsonValue &out) {
+    skip_whitespace();
+    Status status = parse_value(out, 0);
+    if (status != Status::ok) return status;
+    skip_whitespace();
+    return pos_ == text_.size() ? Status::ok : Status::not_json;
+  }
+
+ private:
+  std::u16string_view text_;
+  std::size_t pos_ = 0;
+  std::uint32_t max_depth_;
+
+  bool at_end() const { return pos_ >= text_.size(); }
+  char16_t peek() const { return text_[pos_]; }
+
+  void skip_whitespace() {
+    while (!at_end()) {
+      const char16_t c = peek();
+      if (c != u' ' && c != u'\t' && c != u'\n' && c != u'\r') return;
+      ++pos_;
+    }
+  }
+
+  bool consume_literal(std::u16string_view word) {
+    if (text_.substr(pos_, word.size()) != word) return false;
+    pos_ += word.size();
+    return true;
+  }
+
+  Status parse_value(JsonValue &out, std::uint32_t depth) {
+    if (at_end()) return Status::not_json;
+    switch (peek()) {
+      case u'{': return parse_object(out, depth + 1);
+      case u'[': return parse_array(out, depth + 1);
+      case u'"':
+        out.kind = JsonValue::Kind::string;
+        return parse_string(out.string);
+      case u't':
+        out.kind = JsonValue::Kind::boolean;
+        out.boolean = true;
+        return consume_literal(u"true") ? Status::ok : Status::not_json;
+      case u'f':
+        out.kind = JsonValue::Kind::boolean;
+        out.boolean = false;
+        return consume_literal(u"false") ? Status::ok : Status::not_json;
+      case u'n':
+        out.kind = JsonValue::Kind::null;
+        return consume_literal(u"null") ? Status::ok : Status::not_json;
+      default:
+        out.kind = JsonValue::Kind::number;
+        return parse_number(out.number);
+    }
+  }
+
+  Status parse_object(JsonValue &out, std::uint32_t depth) {
+    if (depth > max_depth_) return Status::too_deep;
+    out.kind = JsonValue::Kind::object;
+    ++pos_;  // '{'
+    skip_whitespace();
+    if (!at_end() && peek() == u'}') {
+      ++pos_;
+      return Status::ok;
+    }
+    while (true) {
+      skip_whitespace();
+      if (at_end() || peek() != u'"') return Status::not_json;
+      JsonValue::Member member;
+      Status status = parse_string(member.first);
+      if (status != Status::ok) return status;
+      skip_whitespace();
+      if (at_end() || peek() != u':') return Status::not_json;
+      ++pos_;
+      skip_whitespace();
+      status = parse_value(member.second, depth);
+      if (status != Status::ok) return status;
+      out.object.push_back(std::move(member));
+      skip_whitespace();
+      if (at_end()) return Status::not_json;
+      if (peek() == u',') {
+        ++pos_;
+        continue;
+      }
+      if (peek() != u'}') return Status::not_json;
+      ++pos_;
+      json_sort_members(out.object);
+      return Status::ok;
+    }
+  }
+
+  Status parse_array(JsonValue &out, std::uint32_t depth) {
+    if (depth > max_depth_) return Status::too_deep;
+    out.kind = JsonValue::Kind::array;
+    ++pos_;  // '['
+    skip_whitespace();
+    if (!at_end() && peek() == u']') {
+      ++pos_;
+      return Status::ok;
+    }
+    while (true) {
+      skip_whitespace();
+      out.array.emplace_back();
+      Status status = parse_value(out.array.back(), depth);
+      if (status != Status::ok) return status;
+      skip_whitespace();
+      if (at_end()) return Status::not_json;
+      if (peek() == u',') {
+        ++pos_;
+        continue;
+      }
+      if (peek() != u']') return Status::not_json;
+      ++pos_;
+      return Status::ok;
+    }
+  }
+
+  static int hex_value(char16_t c) {
+    if (c >= u'0' && c <= u'9') return c - u'0';
+    if (c >= u'a' && c <= u'f') return c - u'a' + 10;
+    if (c >= u'A' && c <= u'F') return c - u'A' + 10;
+    return -1;
+  }
+
+  Status parse_string(std::u16string &out) {
+    ++pos_;  // opening quote
+    while (true) {
+      if (at_end()) return Status::not_json;
+      const char16_t c = text_[pos_++];
+      if (c == u'"') return Status::ok;
+      if (c < 0x20) return Status::not_json;  // raw controls are not allowed
+      if (c != u'\\') {
+        out.push_back(c);
+        continue;
+      }
+      if (at_end()) return Status::not_json;
+      const char16_t e = text_[pos_++];
+      switch (e) {
+        case u'"': out.push_back(u'"'); break;
+        case u'\\': out.push_back(u'\\'); break;
+        case u'/': out.push_back(u'/'); break;
+        case u'b': out.push_back(u'\b'); break;
+        case u'f': out.push_back(u'\f'); break;
+        case u'n': out.push_back(u'\n'); break;
+        case u'r': out.push_back(u'\r'); break;
+        case u't': out.push_back(u'\t'); break;
+        case u'u': {
+          if (text_.size() - pos_ < 4) return Status::not_json;
+          unsigned unit = 0;
+          for (int k = 0; k < 4; ++k) {
+            const int h = hex_value(text_[pos_++]);
+            if (h < 0) return Status::not_json;
+            unit = (unit << 4) | static_cast<unsigned>(h);
+          }
+          out.push_back(static_cast<char16_t>(unit));  // lone surrogates are kept, as in JS
+          break;
+        }
+        default: return Status::not_json;
+      }
+    }
+  }
+
+  static bool is_digit(char16_t c) { return c >= u'0' && c <= u'9'; }
+
+  Status parse_number(double &out) {
+    const std::size_t start = pos_;
+    if (!at_end() && peek() == u'-') ++pos_;
+    if (at_end()) return Status::not_json;
+    if (peek() == u'0') {
+      ++pos_;
+    } else if (is_digit(peek())) {
+      while (!at_end() && is_digit(peek())) ++pos_;
+    } else {
+      return Status::not_json;
+    }
+    if (!at_end() && peek() == u'.') {
+      ++pos_;
+      if (at_end() || !is_digit(peek())) return Status::not_json;
+      while (!at_end() && is_digit(peek())) ++pos_;
+    }
+    if (!at_end() && (peek() == u'e' || peek() == u'E')) {
+      ++pos_;
+      if (!at_end() && (peek() == u'+' || peek() == u'-')) ++pos_;
+      if (at_end() || !is_digit(peek())) return Status::not_json;
+      while (!at_end() && is_digit(peek())) ++pos_;
+    }
+    // The token is ASCII; strtod rounds correctly, as JS does.
+    std::string token(pos_ - start, '\0');
+    for (std::size_t i = start; i < pos_; ++i) token[i - start] = static_cast<char>(text_[i]);
+    out = std::strtod(token.c_str(), nullptr);
+    return Status::ok;
+  }
+};
+
+}  // namespace
+
+Status json_parse(std::string_view text, const ParseLimits &limits, JsonValue &out) {
+  if (text.size() > limits.max_bytes) return Status::too_large;
+  std::u16string decoded = utf16_from_utf8(text);
+  std::u16string_view view = decoded;
+  if (!view.empty() && view.front() == u'\uFEFF') view.remove_prefix(1);  // TextDecoder drops a BOM
+  out = JsonValue{};
+  Parser parser(view, std::min(limits.max_depth, ParseLimits::hard_max_depth));
+  return parser.parse_document(out);
+}
+
+// ---- numbers as JavaScript writes them ------------------------------------------
+
+void js_number_append(double value, std::string &out) {
+  if (!std::isfinite(value)) {
+    out += "null";
+    return;
+  }
+  if (value == 0) {  // both 0 and -0
+    out += '0';
+    return;
+  }
+  if (value < 0) {
+    out += '-';
+    value = -value;
+  }
+  const auto decimal = fmt::detail::dragonbox::to_decimal(value);
+  std::string digits = std::to_string(decimal.significand);
+  int exponent = decimal.exponent;
+  while (digits.size() > 1 && digits.back() == '0') {
+    digits.pop_back();
+    ++exponent;
+  }
+  // ECMA-262 Number::toString: value = 0.digits × 10^n
+  const int k = static_cast<int>(digits.size());
+  const int n = exponent + k;
+  if (k <= n && n <= 21) {
+    out += digits;
+    out.append(static_cast<std::size_t>(n - k), '0');
+  } else if (0 < n && n <= 21) {
+    out.append(digits, 0, static_cast<std::size_t>(n));
+    out += '.';
+    out.append(digits, static_cast<std::size_t>(n), std::string::npos);
+  } else if (-6 < n && n <= 0) {
+    out += "0.";
+    out.append(static_cast<std::size_t>(-n), '0');
+    out += digits;
+  } else {
+    out += digits[0];
+    if (k > 1) {
+      out += '.';
+      out.append(digits, 1, std::string::npos);
+    }
+    out += 'e';
+    out += n - 1 >= 0 ? '+' : '-';
+    out += std::to_string(std::abs(n - 1));
+  }
+}
+
+// ---- stableStringify ------------------------------------------------------------
+
+namespace {
+
+bool starts_with(std::u16string_view s, std::u16string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// JSON.stringify(string): escapes ", \, and controls; keeps U+2028 and non-ASCII raw;
+// writes lone surrogates as \udxxx.
+void write_json_string(std::u16string_view s, std::string &out) {
+  out += '"';
+  for (std::size_t i = 0; i < s.size();) {
+    const char16_t c = s[i];
+    switch (c) {
+      case u'"': out += "\\\""; ++i; continue;
+      case u'\\': out += "\\\\"; ++i; continue;
+      case u'\b': out += "\\b"; ++i; continue;
+      case u'\f': out += "\\f"; ++i; continue;
+      case u'\n': out += "\\n"; ++i; continue;
+      case u'\r': out += "\\r"; ++i; continue;
+      case u'\t': out += "\\t"; ++i; continue;
+      default: break;
+    }
+    if (c < 0x20) {
+      append_unicode_escape(c, out);
+      ++i;
+      continue;
+    }
+    i += utf8_append_unit(s, i, true, out);
+  }
+  out += '"';
+}
+
+void write_canonical(const JsonValue &value, std::string &out) {
+  switch (value.kind) {
+    case JsonValue::Kind::null: out += "null"; return;
+    case JsonValue::Kind::boolean: out += value.boolean ? "true" : "false"; return;
+    case JsonValue::Kind::number: js_number_append(value.number, out); return;
+    case JsonValue::Kind::string:
+      // cojson's quirk: these are written between quotes with no escaping at all.
+      if (starts_with(value.string, u"encrypted_U") || starts_with(value.string, u"binary_U")) {
+        out += '"';
+        utf8_append(value.string, out);
+        out += '"';
+      } else {
+        write_json_string(value.string, out);
+      }
+      return;
+    case JsonValue::Kind::array: {
+      out += '[';
+      for (std::size_t i = 0; i < value.array.size(); ++i) {
+        if (i != 0) out += ',';
+        write_canonical(value.array[i], out);
+      }
+      out += ']';
+      return;
+    }
+    case JsonValue::Kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto &member : value.object) {  // already sorted by UTF-16 code units
+        if (!first) out += ',';
+        first = false;
+        write_json_string(member.first, out);
+        out += ':';
+        write_canonical(member.second, out);
+      }
+      out += '}';
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+void json_write_canonical(const JsonValue &value, std::string &out) { write_canonical(value, out); }
+
+Status json_canonicalize(std::string_view text, const ParseLimits &limits, std::string &out) {
+  JsonValue value;
+  const Status status = json_parse(text, limits, value);
+  if (status != Status::ok) return status;
+  out.clear();
+  json_write_canonical(value, out);
+  return Status::ok;
+}
+
+}  // namespace jazzrpc

@@ -1,0 +1,111 @@
+#include "replay_set.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "hash.h"
+
+namespace jazzrpc {
+namespace {
+constexpr std::size_t kMinCapacity = 1024;
+}
+
+ReplaySet::ReplaySet(double bucket_ms) : bucket_ms_(bucket_ms > 0 ? bucket_ms : 1000), slots_(kMinCapacity) {}
+
+ReplaySet::Fingerprint ReplaySet::fingerprint_of(std::string_view id) {
+  std::uint8_t digest[16];
+  blake3_hash(reinterpret_cast<const std::uint8_t *>(id.data()), id.size(), digest, sizeof digest);
+  Fingerprint fp;
+  std::memcpy(&fp.hi, digest, 8);
+  std::memcpy(&fp.lo, digest + 8, 8);
+  fp.lo |= 1;  // keeps 0/0 free as the empty mark
+  return fp;
+}
+
+std::size_t ReplaySet::slot_of(const Fingerprint &fp) const noexcept {
+  return static_cast<std::size_t>(fp.hi) & (slots_.size() - 1);
+}
+
+bool ReplaySet::contains(const Fingerprint &fp) const noexcept {
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = slot_of(fp);; i = (i + 1) & mask) {
+    if (slots_[i].empty()) return false;
+    if (slots_[i] == fp) return true;
+  }
+}
+
+void ReplaySet::insert(const Fingerprint &fp) {
+  if ((count_ + 1) * 4 > slots_.size() * 3) rehash(slots_.size() * 2);  // load <= 3/4
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = slot_of(fp);
+  while (!slots_[i].empty()) i = (i + 1) & mask;
+  slots_[i] = fp;
+  ++count_;
+}
+
+void ReplaySet::erase(const Fingerprint &fp) {
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = slot_of(fp);
+  while (!(slots_[i] == fp)) {
+    if (slots_[i].empty()) return;
+    i = (i + 1) & mask;
+  }
+  // Backward-shift deletion: pull later members of the run into the hole.
+  for (std::size_t j = (i + 1) & mask; !slots_[j].empty(); j = (j + 1) & mask) {
+    const std::size_t home = slot_of(slots_[j]);
+    // slots_[j] may move to i only if its home is not in the cyclic range (i, j].
+    const bool home_between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+    if (!home_between) {
+      slots_[i] = slots_[j];
+      i = j;
+    }
+  }
+  slots_[i] = Fingerprint{};
+  --count_;
+  if (slots_.size() > kMinCapacity && count_ * 8 < slots_.size()) rehash(slots_.size() / 2);
+}
+
+void ReplaySet::rehash(std::size_t capacity) {
+  std::vector<Fingerprint> old(capacity);
+  old.swap(slots_);
+  const std::size_t mask = slots_.size() - 1;
+  for (const auto &fp : old) {
+    if (fp.empty()) continue;
+    std::size_t i = slot_of(fp);
+    while (!slots_[i].empty()) i = (i + 1) & mask;
+    slots_[i] = fp;
+  }
+}
+
+void ReplaySet::drain_expired(double now) {
+  while (!buckets_.empty()) {
+    auto first = buckets_.begin();
+    if (static_cast<double>(first->first) * bucket_ms_ > now) return;
+    for (const auto &fp : first->second) erase(fp);
+    buckets_.erase(first);
+  }
+}
+
+ReplaySet::Claim ReplaySet::claim(std::string_view id, double expires_at, double now) {
+  // Times are epoch milliseconds; beyond 2^53 they are not times (and would overflow a bucket key).
+  constexpr double kMaxTime = 9007199254740992.0;
+  if (!(std::fabs(expires_at) < kMaxTime) || !(std::fabs(now) < kMaxTime)) return Claim::invalid;
+  drain_expired(now);
+  if (expires_at <= now) return Claim::expired;  // refused, and nothing is stored
+  const Fingerprint fp = fingerprint_of(id);
+  if (contains(fp)) return Claim::seen;
+  insert(fp);
+  // Rounded up: the bucket is drained only once its end, >= expires_at, has passed.
+  buckets_[static_cast<std::int64_t>(std::ceil(expires_at / bucket_ms_))].push_back(fp);
+  return Claim::first;
+}
+
+std::size_t ReplaySet::bytes() const noexcept {
+  // A map node: three pointers, colour, key, and the vector header (estimated as 64 bytes).
+  constexpr std::size_t kNodeBytes = 64;
+  std::size_t total = sizeof(*this) + slots_.capacity() * sizeof(Fingerprint);
+  for (const auto &bucket : buckets_) total += kNodeBytes + bucket.second.capacity() * sizeof(Fingerprint);
+  return total;
+}
+
+}  // namespace jazzrpc

@@ -1,0 +1,60 @@
+// The replay set: which request ids have been claimed and must stay refused
+// until they expire.
+//
+// Each id is stored as a 128-bit BLAKE3 fingerprint in an open-addressing table
+// (linear probing, backward-shift deletion), and also listed in the bucket of
+// its expiry time (buckets of `bucket_ms`). Buckets whose end has passed are
+// drained on each claim, so every id is inserted once and removed once:
+// amortized O(1), and memory follows what one window holds. An id is
+// remembered at least until its expiresAt and at most bucket_ms longer.
+#ifndef JAZZRPC_REPLAY_SET_H
+#define JAZZRPC_REPLAY_SET_H
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string_view>
+#include <vector>
+
+namespace jazzrpc {
+
+class ReplaySet {
+ public:
+  explicit ReplaySet(double bucket_ms = 1000);
+
+  enum class Claim { first, seen, expired, invalid };
+  // first:   the id was not live and is now held until expires_at.
+  // seen:    the id is live (claimed before and not yet expired).
+  // expired: expires_at is not after now; refused and not stored.
+  // invalid: a time that is not finite or beyond 2^53 ms.
+  Claim claim(std::string_view id, double expires_at, double now);
+
+  std::size_t count() const noexcept { return count_; }
+  // Bytes held for the table, the bucket lists and their nodes.
+  std::size_t bytes() const noexcept;
+
+ private:
+  struct Fingerprint {
+    std::uint64_t hi = 0;
+    std::uint64_t lo = 0;  // never 0 for a stored id: 0/0 marks an empty slot
+    bool empty() const noexcept { return hi == 0 && lo == 0; }
+    bool operator==(const Fingerprint &o) const noexcept { return hi == o.hi && lo == o.lo; }
+  };
+
+  static Fingerprint fingerprint_of(std::string_view id);
+  std::size_t slot_of(const Fingerprint &fp) const noexcept;
+  bool contains(const Fingerprint &fp) const noexcept;
+  void insert(const Fingerprint &fp);
+  void erase(const Fingerprint &fp);
+  void rehash(std::size_t capacity);
+  void drain_expired(double now);
+
+  double bucket_ms_;
+  std::vector<Fingerprint> slots_;
+  std::size_t count_ = 0;
+  std::map<std::int64_t, std::vector<Fingerprint>> buckets_;  // bucket end (in bucket units) -> ids
+};
+
+}  // namespace jazzrpc
+
+#endif

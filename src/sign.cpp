@@ -1,0 +1,97 @@
+#include "sign.h"
+
+#include <array>
+
+#include "base58.h"
+
+namespace jazzrpc {
+
+SignerKeypair::~SignerKeypair() {
+  if (!signer_secret.empty()) sodium_memzero(&signer_secret[0], signer_secret.size());
+}
+
+Status sign_seed_keypair(const std::uint8_t *seed, SignerKeypair &out) {
+  std::array<std::uint8_t, sign_public_key_bytes> public_key{};
+  SecretBytes<crypto_sign_SECRETKEYBYTES> secret_key;
+  if (crypto_sign_seed_keypair(public_key.data(), secret_key.data(), seed) != 0) return Status::internal;
+  out.signer_secret = prefixed_encode(prefix::signer_secret, seed, sign_seed_bytes);
+  out.signer_id = prefixed_encode(prefix::signer, public_key.data(), public_key.size());
+  return Status::ok;
+}
+
+Status sign_keypair(SignerKeypair &out) {
+  SecretBytes<sign_seed_bytes> seed;
+  randombytes_buf(seed.data(), seed.size());
+  return sign_seed_keypair(seed.data(), out);
+}
+
+namespace {
+
+Status decode_seed(std::string_view signer_secret, SecretBytes<sign_seed_bytes> &seed) {
+  return prefixed_decode(signer_secret, prefix::signer_secret, seed.size(), seed.data()) == Status::ok
+             ? Status::ok
+             : Status::bad_key;
+}
+
+}  // namespace
+
+Status sign_signer_id(std::string_view signer_secret, std::string &out) {
+  SecretBytes<sign_seed_bytes> seed;
+  Status status = decode_seed(signer_secret, seed);
+  if (status != Status::ok) return status;
+  SignerKeypair keypair;
+  status = sign_seed_keypair(seed.data(), keypair);
+  if (status == Status::ok) out = keypair.signer_id;
+  return status;
+}
+
+Status sign_detached(const std::uint8_t *msg, std::size_t msg_len, const std::uint8_t *seed, std::uint8_t *sig) {
+  std::array<std::uint8_t, sign_public_key_bytes> public_key{};
+  SecretBytes<crypto_sign_SECRETKEYBYTES> secret_key;
+  if (crypto_sign_seed_keypair(public_key.data(), secret_key.data(), seed) != 0) return Status::internal;
+  if (crypto_sign_detached(sig, nullptr, msg, msg_len, secret_key.data()) != 0) return Status::internal;
+  return Status::ok;
+}
+
+bool sign_verify_detached(const std::uint8_t *sig, const std::uint8_t *msg, std::size_t msg_len,
+                          const std::uint8_t *public_key) {
+  return crypto_sign_verify_detached(sig, msg, msg_len, public_key) == 0;
+}
+
+Status sign_canonical(std::string_view signer_secret, std::string_view canonical, std::string &signature) {
+  SecretBytes<sign_seed_bytes> seed;
+  Status status = decode_seed(signer_secret, seed);
+  if (status != Status::ok) return status;
+  std::array<std::uint8_t, sign_bytes> sig{};
+  status = sign_detached(reinterpret_cast<const std::uint8_t *>(canonical.data()), canonical.size(), seed.data(),
+                         sig.data());
+  if (status != Status::ok) return status;
+  signature = prefixed_encode(prefix::signature, sig.data(), sig.size());
+  return Status::ok;
+}
+
+Status verify_canonical(std::string_view signature, std::string_view canonical, std::string_view signer_id) {
+  std::array<std::uint8_t, sign_bytes> sig{};
+  std::array<std::uint8_t, sign_public_key_bytes> public_key{};
+  if (prefixed_decode(signer_id, prefix::signer, public_key.size(), public_key.data()) != Status::ok) {
+    return Status::bad_key;
+  }
+  if (prefixed_decode(signature, prefix::signature, sig.size(), sig.data()) != Status::ok) {
+    return Status::bad_signature;
+  }
+  return sign_verify_detached(sig.data(), reinterpret_cast<const std::uint8_t *>(canonical.data()),
+                              canonical.size(), public_key.data())
+             ? Status::ok
+             : Status::bad_signature;
+}
+
+std::string quoted_hash_message(std::string_view hash) {
+  std::string message;
+  message.reserve(hash.size() + 2);
+  message += '"';
+  message += hash;
+  message += '"';
+  return message;
+}
+
+}  // namespace jazzrpc

@@ -1,0 +1,23 @@
+#include "status.h"
+
+namespace jazzrpc {
+
+const char *status_name(Status status) noexcept {
+  switch (status) {
+    case Status::ok: return "OK";
+    case Status::not_json: return "ERR_NOT_JSON";
+    case Status::too_large: return "ERR_TOO_LARGE";
+    case Status::too_deep: return "ERR_TOO_DEEP";
+    case Status::malformed: return "ERR_MALFORMED";
+    case Status::bad_signature: return "ERR_BAD_SIGNATURE";
+    case Status::expired: return "ERR_EXPIRED";
+    case Status::future: return "ERR_FUTURE";
+    case Status::bad_key: return "ERR_BAD_KEY";
+    case Status::bad_encoding: return "ERR_BAD_ENCODING";
+    case Status::invalid_argument: return "ERR_INVALID_ARGUMENT";
+    case Status::internal: return "ERR_INTERNAL";
+  }
+  return "ERR_INTERNAL";
+}
+
+}  // namespace jazzrpc

@@ -1,0 +1,284 @@
+// The C ABI of jazzrpc_abi.h over the core. Every entry point checks its
+// arguments, returns a status and never throws: the module is built without
+// exception support.
+#include "jazzrpc_abi.h"
+
+#include <sodium.h>
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth_token.h"
+#include "base58.h"
+#include "envelope.h"
+#include "hash.h"
+#include "json.h"
+#include "replay_set.h"
+#include "sign.h"
+
+#ifdef __EMSCRIPTEN__
+// WASI's random_get, imported directly: Emscripten 3.1.6 would otherwise route
+// randomness through its own JS runtime, which a standalone module does not have.
+extern "C" __attribute__((import_module("wasi_snapshot_preview1"), import_name("random_get"))) uint16_t
+jazzrpc_host_random_get(uint8_t *buf, size_t len);
+#endif
+
+using namespace jazzrpc;
+
+namespace {
+
+std::string g_output;
+std::vector<std::unique_ptr<ReplaySet>> g_replay_sets;
+
+int fail(Status status) { return -static_cast<int>(status); }
+
+int output(std::string text) {
+  sodium_memzero(g_output.data(), g_output.size());
+  g_output = std::move(text);
+  return static_cast<int>(g_output.size());
+}
+
+int output_or_fail(Status status, std::string text) { return status == Status::ok ? output(std::move(text)) : fail(status); }
+
+std::string_view view(const char *ptr, size_t len) { return ptr == nullptr ? std::string_view() : std::string_view(ptr, len); }
+
+// {"key":"value",…} with values written as JSON strings.
+std::string json_object(std::initializer_list<std::pair<std::u16string, std::string_view>> fields) {
+  JsonValue object;
+  object.kind = JsonValue::Kind::object;
+  for (const auto &field : fields) object.object.emplace_back(field.first, JsonValue::from_string(field.second));
+  json_sort_members(object.object);
+  std::string out;
+  json_write_canonical(object, out);
+  return out;
+}
+
+ReplaySet *replay_set(int handle) {
+  if (handle <= 0 || static_cast<size_t>(handle) > g_replay_sets.size()) return nullptr;
+  return g_replay_sets[static_cast<size_t>(handle) - 1].get();
+}
+
+#ifdef __EMSCRIPTEN__
+// libsodium's randomness, from the host through WASI random_get (crypto.getRandomValues in the glue).
+void host_random_buf(void *buf, size_t size) {
+  auto *p = static_cast<uint8_t *>(buf);
+  if (size != 0 && jazzrpc_host_random_get(p, size) != 0) __builtin_trap();  // no randomness: stop, never go on without
+}
+uint32_t host_random() {
+  uint32_t value = 0;
+  host_random_buf(&value, sizeof value);
+  return value;
+}
+const char *host_random_name() { return "wasi_random_get"; }
+randombytes_implementation g_host_random = {host_random_name, host_random, nullptr, nullptr, host_random_buf, nullptr};
+#endif
+
+}  // namespace
+
+extern "C" {
+
+void *jazzrpc_alloc(size_t len) { return std::malloc(len == 0 ? 1 : len); }
+
+void jazzrpc_free(void *ptr, size_t len) {
+  if (ptr == nullptr) return;
+  sodium_memzero(ptr, len);
+  std::free(ptr);
+}
+
+const uint8_t *jazzrpc_output_ptr(void) { return reinterpret_cast<const uint8_t *>(g_output.data()); }
+size_t jazzrpc_output_len(void) { return g_output.size(); }
+void jazzrpc_output_wipe(void) {
+  sodium_memzero(g_output.data(), g_output.size());
+  g_output.clear();
+}
+
+int jazzrpc_init(void) {
+#ifdef __EMSCRIPTEN__
+  randombytes_set_implementation(&g_host_random);
+  return 0;
+#else
+  return sodium_init() < 0 ? fail(Status::internal) : 0;
+#endif
+}
+
+int jazzrpc_canonicalize(const char *json, size_t json_len, size_t max_bytes, uint32_t max_depth) {
+  std::string out;
+  return output_or_fail(json_canonicalize(view(json, json_len), ParseLimits::from(max_bytes, max_depth), out), std::move(out));
+}
+
+int jazzrpc_secure_hash(const char *json, size_t json_len, size_t max_bytes, uint32_t max_depth) {
+  std::string out;
+  return output_or_fail(secure_hash(view(json, json_len), ParseLimits::from(max_bytes, max_depth), out), std::move(out));
+}
+
+int jazzrpc_short_hash(const char *json, size_t json_len, size_t max_bytes, uint32_t max_depth) {
+  std::string out;
+  return output_or_fail(short_hash(view(json, json_len), ParseLimits::from(max_bytes, max_depth), out), std::move(out));
+}
+
+int jazzrpc_blake3(const uint8_t *in, size_t in_len, size_t out_len) {
+  if ((in == nullptr && in_len != 0) || out_len == 0 || out_len > 65536) return fail(Status::invalid_argument);
+  std::string out(out_len, '\0');
+  blake3_hash(in, in_len, reinterpret_cast<uint8_t *>(out.data()), out_len);
+  return output(std::move(out));
+}
+
+int jazzrpc_base58_encode(const uint8_t *in, size_t in_len) {
+  if (in == nullptr && in_len != 0) return fail(Status::invalid_argument);
+  return output(base58_encode(in, in_len));
+}
+
+int jazzrpc_base58_decode(const char *in, size_t in_len) {
+  std::vector<uint8_t> bytes;
+  const Status status = base58_decode(view(in, in_len), bytes);
+  if (status != Status::ok) return fail(status);
+  return output(std::string(bytes.begin(), bytes.end()));
+}
+
+int jazzrpc_sign_keypair(void) {
+  SignerKeypair keypair;
+  const Status status = sign_keypair(keypair);
+  if (status != Status::ok) return fail(status);
+  return output(json_object({{u"signerSecret", keypair.signer_secret}, {u"signerID", keypair.signer_id}}));
+}
+
+int jazzrpc_sign_seed_keypair(const uint8_t *seed32) {
+  if (seed32 == nullptr) return fail(Status::invalid_argument);
+  SignerKeypair keypair;
+  const Status status = sign_seed_keypair(seed32, keypair);
+  if (status != Status::ok) return fail(status);
+  return output(json_object({{u"signerSecret", keypair.signer_secret}, {u"signerID", keypair.signer_id}}));
+}
+
+int jazzrpc_sign_signer_id(const char *secret, size_t secret_len) {
+  std::string out;
+  return output_or_fail(sign_signer_id(view(secret, secret_len), out), std::move(out));
+}
+
+int jazzrpc_sign_detached(const uint8_t *msg, size_t msg_len, const uint8_t *seed32) {
+  if ((msg == nullptr && msg_len != 0) || seed32 == nullptr) return fail(Status::invalid_argument);
+  std::string sig(sign_bytes, '\0');
+  const Status status = sign_detached(msg, msg_len, seed32, reinterpret_cast<uint8_t *>(sig.data()));
+  return output_or_fail(status, std::move(sig));
+}
+
+int jazzrpc_sign_verify_detached(const uint8_t *sig, size_t sig_len, const uint8_t *msg, size_t msg_len,
+                                 const uint8_t *pk, size_t pk_len) {
+  if (sig_len != sign_bytes || pk_len != sign_public_key_bytes) return fail(Status::bad_signature);
+  if (sig == nullptr || pk == nullptr || (msg == nullptr && msg_len != 0)) return fail(Status::invalid_argument);
+  return sign_verify_detached(sig, msg, msg_len, pk) ? 0 : fail(Status::bad_signature);
+}
+
+int jazzrpc_sign_json(const char *secret, size_t secret_len, const char *json, size_t json_len) {
+  std::string canonical;
+  Status status = json_canonicalize(view(json, json_len), ParseLimits{}, canonical);
+  if (status != Status::ok) return fail(status);
+  std::string signature;
+  status = sign_canonical(view(secret, secret_len), canonical, signature);
+  return output_or_fail(status, std::move(signature));
+}
+
+int jazzrpc_verify_json(const char *sig, size_t sig_len, const char *json, size_t json_len, const char *signer_id,
+                        size_t signer_id_len) {
+  std::string canonical;
+  const Status status = json_canonicalize(view(json, json_len), ParseLimits{}, canonical);
+  if (status != Status::ok) return fail(status);
+  return fail(verify_canonical(view(sig, sig_len), canonical, view(signer_id, signer_id_len)));
+}
+
+int jazzrpc_envelope_sign(const char *secret, size_t secret_len, const char *content_pieces_json,
+                          size_t content_pieces_len, const char *id, size_t id_len, double created_at) {
+  std::string body;
+  const Status status = envelope_sign(view(secret, secret_len), view(content_pieces_json, content_pieces_len),
+                                      view(id, id_len), created_at, ParseLimits{}, body);
+  return output_or_fail(status, std::move(body));
+}
+
+int jazzrpc_envelope_verify(const char *body, size_t body_len, double now, double window_ms, double skew_ms,
+                            size_t max_bytes, uint32_t max_depth) {
+  EnvelopeOptions options;
+  options.window_ms = window_ms;
+  options.skew_ms = skew_ms;
+  options.limits = ParseLimits::from(max_bytes, max_depth);
+  EnvelopeInfo info;
+  const Status status = envelope_verify(view(body, body_len), now, options, info);
+  if (info.parsed) {
+    JsonValue object;
+    object.kind = JsonValue::Kind::object;
+    object.object.emplace_back(u"id", JsonValue::from_string(info.id));
+    object.object.emplace_back(u"signerID", JsonValue::from_string(info.signer_id));
+    object.object.emplace_back(u"createdAt", JsonValue::from_number(info.created_at));
+    object.object.emplace_back(u"expiresAt", JsonValue::from_number(info.expires_at));
+    json_sort_members(object.object);
+    std::string out;
+    json_write_canonical(object, out);
+    output(std::move(out));
+  } else {
+    output(std::string());
+  }
+  return fail(status);
+}
+
+int jazzrpc_auth_token_create(const char *secret, size_t secret_len, const char *id, size_t id_len,
+                              double created_at) {
+  std::string token;
+  return output_or_fail(auth_token_create(view(secret, secret_len), view(id, id_len), created_at, token),
+                        std::move(token));
+}
+
+int jazzrpc_auth_token_parse(const char *token, size_t token_len) {
+  AuthToken parsed;
+  const Status status = auth_token_parse(view(token, token_len), parsed);
+  if (status != Status::ok) return fail(status);
+  std::string out = json_object({{u"signature", parsed.signature}, {u"id", parsed.id}});
+  out.pop_back();
+  out += ",\"createdAt\":";
+  js_number_append(parsed.created_at, out);
+  out += '}';
+  return output(std::move(out));
+}
+
+int jazzrpc_auth_token_verify(const char *token, size_t token_len, const char *signer_id, size_t signer_id_len,
+                              double now, double expiration_ms, double skew_ms) {
+  AuthToken parsed;
+  return fail(auth_token_verify(view(token, token_len), view(signer_id, signer_id_len), now, expiration_ms, skew_ms,
+                                parsed));
+}
+
+int jazzrpc_replay_create(void) {
+  g_replay_sets.push_back(std::make_unique<ReplaySet>());
+  return static_cast<int>(g_replay_sets.size());
+}
+
+int jazzrpc_replay_destroy(int handle) {
+  if (replay_set(handle) == nullptr) return fail(Status::invalid_argument);
+  g_replay_sets[static_cast<size_t>(handle) - 1].reset();
+  return 0;
+}
+
+int jazzrpc_replay_claim(int handle, const char *id, size_t id_len, double expires_at, double now) {
+  ReplaySet *set = replay_set(handle);
+  if (set == nullptr) return fail(Status::invalid_argument);
+  switch (set->claim(view(id, id_len), expires_at, now)) {
+    case ReplaySet::Claim::first: return 1;
+    case ReplaySet::Claim::seen:
+    case ReplaySet::Claim::expired: return 0;
+    case ReplaySet::Claim::invalid: break;
+  }
+  return fail(Status::invalid_argument);
+}
+
+double jazzrpc_replay_count(int handle) {
+  const ReplaySet *set = replay_set(handle);
+  return set == nullptr ? -1 : static_cast<double>(set->count());
+}
+
+double jazzrpc_replay_bytes(int handle) {
+  const ReplaySet *set = replay_set(handle);
+  return set == nullptr ? -1 : static_cast<double>(set->bytes());
+}
+
+}  // extern "C"
