@@ -80,7 +80,8 @@ void ReplaySet::rehash(std::size_t capacity) {
 void ReplaySet::drain_expired(double now) {
   while (!buckets_.empty()) {
     auto first = buckets_.begin();
-    if (static_cast<double>(first->first) * bucket_ms_ > now) return;
+    // An id is still valid at exactly expires_at (the window check is expires_at < now).
+    if (static_cast<double>(first->first) * bucket_ms_ >= now) return;
     for (const auto &fp : first->second) erase(fp);
     buckets_.erase(first);
   }

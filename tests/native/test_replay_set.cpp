@@ -1,0 +1,81 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "replay_set.h"
+
+using namespace jazzrpc;
+using Claim = ReplaySet::Claim;
+
+TEST_CASE("an id is claimed once until it expires", "[replay]") {
+  ReplaySet set;
+  const double now = 1'000'000;
+  CHECK(set.claim("co_zA", now + 60'000, now) == Claim::first);
+  CHECK(set.claim("co_zA", now + 60'000, now + 1) == Claim::seen);
+  CHECK(set.claim("co_zA", now + 90'000, now + 59'999) == Claim::seen);  // a later expiry changes nothing
+  CHECK(set.claim("co_zB", now + 60'000, now) == Claim::first);
+  CHECK(set.count() == 2);
+  // Remembered at least until expiresAt, forgotten within one bucket (1 s) after it.
+  CHECK(set.claim("co_zA", now + 120'000, now + 60'000) == Claim::seen);
+  CHECK(set.claim("co_zA", now + 121'001, now + 61'001) == Claim::first);
+  CHECK(set.count() == 1);
+}
+
+TEST_CASE("claims that cannot be held are refused", "[replay]") {
+  ReplaySet set;
+  CHECK(set.claim("co_zA", 1000, 1000) == Claim::expired);  // already expired: refused, not stored
+  CHECK(set.count() == 0);
+  CHECK(set.claim("co_zA", std::nan(""), 0) == Claim::invalid);
+  CHECK(set.claim("co_zA", 1e300, 0) == Claim::invalid);
+  CHECK(set.claim("co_zA", 1000, -1e300) == Claim::invalid);
+  CHECK(set.count() == 0);
+}
+
+TEST_CASE("ids differing in one byte are different ids", "[replay]") {
+  ReplaySet set;
+  CHECK(set.claim(std::string("a\0b", 3), 10'000, 0) == Claim::first);
+  CHECK(set.claim(std::string("a\0c", 3), 10'000, 0) == Claim::first);
+  CHECK(set.claim("", 10'000, 0) == Claim::first);
+  CHECK(set.claim("", 10'000, 0) == Claim::seen);
+}
+
+TEST_CASE("memory follows the window: 1,000,000 ids over three windows", "[replay][memory]") {
+  ReplaySet set;
+  const double window = 60'000;
+  const int per_ms = 5;  // 5 ids per millisecond: 300,000 live ids per window
+  std::size_t peak_count = 0, peak_bytes = 0;
+  double now = 1'700'000'000'000.0;
+  for (int i = 0; i < 1'000'000; ++i) {
+    if (i % per_ms == 0) now += 1;
+    REQUIRE(set.claim("co_z" + std::to_string(i), now + window, now) == Claim::first);
+    if (i % 10'000 == 0) {
+      peak_count = std::max(peak_count, set.count());
+      peak_bytes = std::max(peak_bytes, set.bytes());
+    }
+  }
+  // Never more than one window plus one bucket of ids, whatever the total.
+  const std::size_t window_ids = static_cast<std::size_t>(window) * per_ms;
+  CHECK(peak_count <= window_ids + 1000 * per_ms);
+  CHECK(set.count() >= window_ids - 1);
+  const double bytes_per_id = static_cast<double>(set.bytes()) / static_cast<double>(set.count());
+  WARN("replay set: " << set.count() << " live ids, " << set.bytes() << " bytes, " << bytes_per_id
+                      << " bytes per live id; peak " << peak_bytes << " bytes");
+  CHECK(bytes_per_id <= 96);
+  // Everything leaves once the window has passed, and the table shrinks back.
+  CHECK(set.claim("co_zlast", now + 2 * window + 2000, now + window + 2000) == Claim::first);
+  CHECK(set.count() == 1);
+  CHECK(set.bytes() < 64 * 1024);
+}
+
+TEST_CASE("deleting from long probe runs keeps every live id findable", "[replay]") {
+  // Many ids expiring at different times interleave in the table; after removals
+  // each survivor must still be seen.
+  ReplaySet set(1);
+  for (int i = 0; i < 20'000; ++i) {
+    REQUIRE(set.claim("id" + std::to_string(i), 1000 + (i % 2 == 0 ? 10 : 5000), 0) == Claim::first);
+  }
+  CHECK(set.claim("trigger", 6000, 1011) == Claim::first);  // drains the even ones
+  CHECK(set.count() == 10'001);
+  for (int i = 1; i < 20'000; i += 2) REQUIRE(set.claim("id" + std::to_string(i), 7000, 1011) == Claim::seen);
+  for (int i = 0; i < 20'000; i += 2) REQUIRE(set.claim("id" + std::to_string(i), 7000, 1011) == Claim::first);
+}
