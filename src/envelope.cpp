@@ -58,10 +58,15 @@ std::string envelope_signed_hash(const JsonValue &content_pieces, const JsonValu
 }
 
 Status envelope_verify(std::string_view body, double now, const EnvelopeOptions &options, EnvelopeInfo &info) {
+  JsonValue root;
+  return envelope_verify(body, now, options, info, root);
+}
+
+Status envelope_verify(std::string_view body, double now, const EnvelopeOptions &options, EnvelopeInfo &info,
+                       JsonValue &root) {
   info = EnvelopeInfo{};
   if (!is_valid_time(now) || !(options.window_ms >= 0) || !(options.skew_ms >= 0)) return Status::invalid_argument;
 
-  JsonValue root;
   Status status = json_parse(body, options.limits, root);
   if (status != Status::ok) return status;
   if (root.kind != JsonValue::Kind::object) return Status::malformed;

@@ -30,6 +30,9 @@ struct EnvelopeInfo {
 
 // Order of checks: size, JSON, shape, time window, then the signature.
 Status envelope_verify(std::string_view body, double now, const EnvelopeOptions &options, EnvelopeInfo &info);
+// The same, handing back the parsed body for the layer above.
+Status envelope_verify(std::string_view body, double now, const EnvelopeOptions &options, EnvelopeInfo &info,
+                       JsonValue &root);
 
 // Builds and signs a body. content_pieces_json must be a JSON array.
 Status envelope_sign(std::string_view signer_secret, std::string_view content_pieces_json, std::string_view id,

@@ -16,6 +16,11 @@ const char *status_name(Status status) noexcept {
     case Status::bad_encoding: return "ERR_BAD_ENCODING";
     case Status::invalid_argument: return "ERR_INVALID_ARGUMENT";
     case Status::internal: return "ERR_INTERNAL";
+    case Status::wrong_route: return "ERR_WRONG_ROUTE";
+    case Status::wrong_worker: return "ERR_WRONG_WORKER";
+    case Status::bad_id: return "ERR_BAD_ID";
+    case Status::wrong_signer: return "ERR_WRONG_SIGNER";
+    case Status::wrong_request: return "ERR_WRONG_REQUEST";
   }
   return "ERR_INTERNAL";
 }

@@ -18,6 +18,11 @@ enum class Status : int {
   bad_encoding = 9,      // base58 or a prefix is invalid
   invalid_argument = 10, // an argument outside its domain (NaN time, bad length)
   internal = 11,
+  wrong_route = 12,      // signed for another url path
+  wrong_worker = 13,     // signed for another worker
+  bad_id = 14,           // the id is not the one derived from the content and signer
+  wrong_signer = 15,     // a response not signed by the worker
+  wrong_request = 16,    // a response to another request
 };
 
 const char *status_name(Status status) noexcept;

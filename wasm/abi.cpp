@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -16,6 +17,7 @@
 #include "envelope.h"
 #include "hash.h"
 #include "json.h"
+#include "message.h"
 #include "replay_set.h"
 #include "sign.h"
 
@@ -53,6 +55,54 @@ std::string json_object(std::initializer_list<std::pair<std::u16string, std::str
   json_sort_members(object.object);
   std::string out;
   json_write_canonical(object, out);
+  return out;
+}
+
+std::string utf8_of_member(const JsonValue &object, std::u16string_view key) {
+  const JsonValue *v = object.find(key);
+  std::string out;
+  if (v != nullptr && v->kind == JsonValue::Kind::string) utf8_append(v->string, out);
+  return out;
+}
+
+// Reads a message spec (see jazzrpc_abi.h) into spec.
+Status parse_message_spec(std::string_view text, MessageSpec &spec) {
+  JsonValue root;
+  const Status status = json_parse(text, ParseLimits{}, root);
+  if (status != Status::ok) return status;
+  if (root.kind != JsonValue::Kind::object) return Status::invalid_argument;
+  const std::string kind = utf8_of_member(root, u"kind");
+  if (kind != "request" && kind != "response") return Status::invalid_argument;
+  spec.kind = kind == "request" ? MessageKind::request : MessageKind::response;
+  spec.url = utf8_of_member(root, u"url");
+  spec.worker_id = utf8_of_member(root, u"workerId");
+  spec.in_response_to = utf8_of_member(root, u"inResponseTo");
+  spec.nonce = utf8_of_member(root, u"nonce");
+  if (const JsonValue *value = root.find(u"value")) json_write_canonical(*value, spec.value_json);
+  const JsonValue *created_at = root.find(u"createdAt");
+  spec.created_at = created_at != nullptr && created_at->kind == JsonValue::Kind::number ? created_at->number : NAN;
+  return Status::ok;
+}
+
+// {"createdAt","expiresAt","id","signerID",…extra} as the verify functions report them.
+std::string envelope_report(const EnvelopeInfo &info, std::initializer_list<std::pair<std::u16string, std::string>> extra,
+                            std::string_view raw_value) {
+  JsonValue object;
+  object.kind = JsonValue::Kind::object;
+  object.object.emplace_back(u"id", JsonValue::from_string(info.id));
+  object.object.emplace_back(u"signerID", JsonValue::from_string(info.signer_id));
+  object.object.emplace_back(u"createdAt", JsonValue::from_number(info.created_at));
+  object.object.emplace_back(u"expiresAt", JsonValue::from_number(info.expires_at));
+  for (const auto &field : extra) object.object.emplace_back(field.first, JsonValue::from_string(field.second));
+  json_sort_members(object.object);
+  std::string out;
+  json_write_canonical(object, out);
+  if (!raw_value.empty()) {  // the value is already canonical JSON: splice it in
+    out.pop_back();
+    out += ",\"value\":";
+    out += raw_value;
+    out += '}';
+  }
   return out;
 }
 
@@ -205,20 +255,38 @@ int jazzrpc_envelope_verify(const char *body, size_t body_len, double now, doubl
   options.limits = ParseLimits::from(max_bytes, max_depth);
   EnvelopeInfo info;
   const Status status = envelope_verify(view(body, body_len), now, options, info);
-  if (info.parsed) {
-    JsonValue object;
-    object.kind = JsonValue::Kind::object;
-    object.object.emplace_back(u"id", JsonValue::from_string(info.id));
-    object.object.emplace_back(u"signerID", JsonValue::from_string(info.signer_id));
-    object.object.emplace_back(u"createdAt", JsonValue::from_number(info.created_at));
-    object.object.emplace_back(u"expiresAt", JsonValue::from_number(info.expires_at));
-    json_sort_members(object.object);
-    std::string out;
-    json_write_canonical(object, out);
-    output(std::move(out));
-  } else {
-    output(std::string());
-  }
+  output(info.parsed ? envelope_report(info, {}, {}) : std::string());
+  return fail(status);
+}
+
+int jazzrpc_account_id(const char *signer_id, size_t signer_id_len) {
+  std::string out;
+  return output_or_fail(account_id_from_signer(view(signer_id, signer_id_len), out), std::move(out));
+}
+
+int jazzrpc_message_sign(const char *secret, size_t secret_len, const char *spec_json, size_t spec_len) {
+  MessageSpec spec;
+  Status status = parse_message_spec(view(spec_json, spec_len), spec);
+  if (status != Status::ok) return fail(status);
+  std::string body;
+  status = message_sign(view(secret, secret_len), spec, ParseLimits{}, body);
+  return output_or_fail(status, std::move(body));
+}
+
+int jazzrpc_message_verify(const char *body, size_t body_len, const char *spec_json, size_t spec_len, double now,
+                           double window_ms, double skew_ms, size_t max_bytes, uint32_t max_depth) {
+  MessageSpec expected;
+  Status status = parse_message_spec(view(spec_json, spec_len), expected);
+  if (status != Status::ok) return fail(status);
+  EnvelopeOptions options;
+  options.window_ms = window_ms;
+  options.skew_ms = skew_ms;
+  options.limits = ParseLimits::from(max_bytes, max_depth);
+  MessageInfo info;
+  status = message_verify(view(body, body_len), now, options, expected, info);
+  output(info.envelope.parsed ? envelope_report(info.envelope, {{u"madeBy", info.made_by}},
+                                                status == Status::ok ? info.value_canonical : std::string())
+                              : std::string());
   return fail(status);
 }
 

@@ -34,7 +34,12 @@ enum jazzrpc_status {
   JAZZRPC_ERR_BAD_KEY = 8,         /* secret or signer id not decodable */
   JAZZRPC_ERR_BAD_ENCODING = 9,    /* base58 or prefix invalid */
   JAZZRPC_ERR_INVALID_ARGUMENT = 10,
-  JAZZRPC_ERR_INTERNAL = 11
+  JAZZRPC_ERR_INTERNAL = 11,
+  JAZZRPC_ERR_WRONG_ROUTE = 12,    /* signed for another url path */
+  JAZZRPC_ERR_WRONG_WORKER = 13,   /* signed for another worker */
+  JAZZRPC_ERR_BAD_ID = 14,         /* id not derived from the content and signer */
+  JAZZRPC_ERR_WRONG_SIGNER = 15,   /* a response not signed by the worker */
+  JAZZRPC_ERR_WRONG_REQUEST = 16   /* a response to another request */
 };
 
 /* memory and output */
@@ -81,6 +86,16 @@ int jazzrpc_auth_token_create(const char *secret, size_t secret_len, const char 
 int jazzrpc_auth_token_parse(const char *token, size_t token_len);   /* output JSON {"signature","id","createdAt"} */
 int jazzrpc_auth_token_verify(const char *token, size_t token_len, const char *signer_id, size_t signer_id_len,
                               double now, double expiration_ms, double skew_ms);
+
+/* jazzrpc messages (src/message.h): an envelope bound to its route.
+   spec: {"kind":"request"|"response","url","workerId","inResponseTo"?,"nonce","value":{…},"createdAt"}
+   message_verify reads kind, url, workerId and inResponseTo from spec, and writes
+   {"id","signerID","madeBy","createdAt","expiresAt","value"} (value as canonical JSON)
+   when the envelope parsed, whatever the verdict (value only when valid). */
+int jazzrpc_account_id(const char *signer_id, size_t signer_id_len);   /* "co_z…" */
+int jazzrpc_message_sign(const char *secret, size_t secret_len, const char *spec_json, size_t spec_len);
+int jazzrpc_message_verify(const char *body, size_t body_len, const char *spec_json, size_t spec_len, double now,
+                           double window_ms, double skew_ms, size_t max_bytes, uint32_t max_depth);
 
 /* replay set: handles > 0 */
 int jazzrpc_replay_create(void);

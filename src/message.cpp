@@ -1,0 +1,124 @@
+#include "message.h"
+
+#include <array>
+
+#include "base58.h"
+#include "hash.h"
+#include "sign.h"
+
+namespace jazzrpc {
+namespace {
+
+constexpr std::u16string_view kind_name(MessageKind kind) {
+  return kind == MessageKind::request ? u"request" : u"response";
+}
+
+JsonValue make_object(std::vector<JsonValue::Member> members) {
+  JsonValue object;
+  object.kind = JsonValue::Kind::object;
+  object.object = std::move(members);
+  json_sort_members(object.object);
+  return object;
+}
+
+JsonValue make_string(std::u16string_view s) {
+  JsonValue v;
+  v.kind = JsonValue::Kind::string;
+  v.string = std::u16string(s);
+  return v;
+}
+
+std::string short_hash_id(const JsonValue &value) {
+  std::string canonical;
+  json_write_canonical(value, canonical);
+  const auto digest = blake3_hash(canonical);
+  return prefixed_encode(prefix::co_id, digest.data(), short_hash_bytes);
+}
+
+// The id of a message: from its contentPieces and its signer.
+std::string message_id(const JsonValue &content_pieces, std::string_view signer_id) {
+  std::vector<JsonValue::Member> members;
+  members.emplace_back(u"contentPieces", content_pieces);
+  members.emplace_back(u"signerID", JsonValue::from_string(signer_id));
+  return short_hash_id(make_object(std::move(members)));
+}
+
+bool string_equals(const JsonValue *value, std::string_view expected) {
+  return value != nullptr && value->kind == JsonValue::Kind::string &&
+         value->string == utf16_from_utf8(expected);
+}
+
+}  // namespace
+
+Status account_id_from_signer(std::string_view signer_id, std::string &account_id) {
+  std::array<std::uint8_t, sign_public_key_bytes> key{};
+  if (prefixed_decode(signer_id, prefix::signer, key.size(), key.data()) != Status::ok) return Status::bad_key;
+  std::vector<JsonValue::Member> members;
+  members.emplace_back(u"signerID", JsonValue::from_string(signer_id));
+  members.emplace_back(u"type", make_string(u"jazzrpc.account"));
+  account_id = short_hash_id(make_object(std::move(members)));
+  return Status::ok;
+}
+
+Status message_sign(std::string_view signer_secret, const MessageSpec &spec, const ParseLimits &limits,
+                    std::string &body) {
+  JsonValue value;
+  Status status = json_parse(spec.value_json, limits, value);
+  if (status != Status::ok) return status;
+  if (value.kind != JsonValue::Kind::object) return Status::malformed;
+  if (spec.kind == MessageKind::response && spec.in_response_to.empty()) return Status::invalid_argument;
+
+  std::vector<JsonValue::Member> members;
+  members.emplace_back(u"jazzrpc", make_string(kind_name(spec.kind)));
+  members.emplace_back(u"url", JsonValue::from_string(spec.url));
+  members.emplace_back(u"workerId", JsonValue::from_string(spec.worker_id));
+  members.emplace_back(u"nonce", JsonValue::from_string(spec.nonce));
+  if (spec.kind == MessageKind::response) {
+    members.emplace_back(u"inResponseTo", JsonValue::from_string(spec.in_response_to));
+  }
+  members.emplace_back(u"value", std::move(value));
+  JsonValue content_pieces;
+  content_pieces.kind = JsonValue::Kind::array;
+  content_pieces.array.push_back(make_object(std::move(members)));
+
+  std::string signer_id;
+  status = sign_signer_id(signer_secret, signer_id);
+  if (status != Status::ok) return status;
+  std::string pieces_text;
+  json_write_canonical(content_pieces, pieces_text);
+  return envelope_sign(signer_secret, pieces_text, message_id(content_pieces, signer_id), spec.created_at, limits,
+                       body);
+}
+
+Status message_verify(std::string_view body, double now, const EnvelopeOptions &options, const MessageSpec &expected,
+                      MessageInfo &info) {
+  info = MessageInfo{};
+  JsonValue root;
+  Status status = envelope_verify(body, now, options, info.envelope, root);
+  if (status != Status::ok) return status;
+  const JsonValue &content_pieces = *root.find(u"contentPieces");
+  if (content_pieces.array.size() != 1 || content_pieces.array[0].kind != JsonValue::Kind::object) {
+    return Status::malformed;
+  }
+  const JsonValue &piece = content_pieces.array[0];
+  const JsonValue *value = piece.find(u"value");
+  const JsonValue *nonce = piece.find(u"nonce");
+  if (!string_equals(piece.find(u"jazzrpc"), expected.kind == MessageKind::request ? "request" : "response") ||
+      value == nullptr || value->kind != JsonValue::Kind::object || nonce == nullptr ||
+      nonce->kind != JsonValue::Kind::string) {
+    return Status::malformed;
+  }
+  if (!string_equals(piece.find(u"url"), expected.url)) return Status::wrong_route;
+  if (!string_equals(piece.find(u"workerId"), expected.worker_id)) return Status::wrong_worker;
+  if (message_id(content_pieces, info.envelope.signer_id) != info.envelope.id) return Status::bad_id;
+  status = account_id_from_signer(info.envelope.signer_id, info.made_by);
+  if (status != Status::ok) return Status::bad_signature;
+  if (expected.kind == MessageKind::response) {
+    if (info.made_by != expected.worker_id) return Status::wrong_signer;
+    if (!string_equals(piece.find(u"inResponseTo"), expected.in_response_to)) return Status::wrong_request;
+  }
+  json_write_canonical(*value, info.value_canonical);
+  return Status::ok;
+}
+
+}  // namespace jazzrpc

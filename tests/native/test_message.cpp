@@ -1,0 +1,114 @@
+#include <catch2/catch.hpp>
+
+#include "base58.h"
+#include "message.h"
+#include "sign.h"
+
+using namespace jazzrpc;
+
+namespace {
+
+constexpr double kNow = 1'700'000'000'000.0;
+
+struct Parties {
+  SignerKeypair client, worker;
+  std::string client_account, worker_account;
+  Parties() {
+    REQUIRE(sign_keypair(client) == Status::ok);
+    REQUIRE(sign_keypair(worker) == Status::ok);
+    REQUIRE(account_id_from_signer(client.signer_id, client_account) == Status::ok);
+    REQUIRE(account_id_from_signer(worker.signer_id, worker_account) == Status::ok);
+  }
+};
+
+MessageSpec request_spec(const std::string &worker, const std::string &url = "/api/book") {
+  MessageSpec spec;
+  spec.kind = MessageKind::request;
+  spec.url = url;
+  spec.worker_id = worker;
+  spec.nonce = "z1";
+  spec.value_json = R"({"eventId":"e1"})";
+  spec.created_at = kNow;
+  return spec;
+}
+
+std::string sign(const std::string &secret, const MessageSpec &spec) {
+  std::string body;
+  REQUIRE(message_sign(secret, spec, {}, body) == Status::ok);
+  return body;
+}
+
+Status verify(const std::string &body, const MessageSpec &expected, MessageInfo &info) {
+  return message_verify(body, kNow, {}, expected, info);
+}
+
+}  // namespace
+
+TEST_CASE("account ids derive from signer ids", "[message]") {
+  Parties p;
+  CHECK(p.client_account.rfind("co_z", 0) == 0);
+  CHECK(p.client_account != p.worker_account);
+  std::string again;
+  REQUIRE(account_id_from_signer(p.client.signer_id, again) == Status::ok);
+  CHECK(again == p.client_account);
+  CHECK(account_id_from_signer("signer_zNotAKey", again) == Status::bad_key);
+}
+
+TEST_CASE("a request verifies on its route and names its sender", "[message]") {
+  Parties p;
+  const auto spec = request_spec(p.worker_account);
+  const std::string body = sign(p.client.signer_secret, spec);
+  MessageInfo info;
+  REQUIRE(verify(body, spec, info) == Status::ok);
+  CHECK(info.made_by == p.client_account);
+  CHECK(info.value_canonical == R"({"eventId":"e1"})");
+  CHECK(info.envelope.signer_id == p.client.signer_id);
+
+  SECTION("moved to another route or another worker") {
+    CHECK(verify(body, request_spec(p.worker_account, "/api/other"), info) == Status::wrong_route);
+    CHECK(verify(body, request_spec(p.client_account), info) == Status::wrong_worker);
+  }
+  SECTION("a response is not a request") {
+    MessageSpec expected = request_spec(p.worker_account);
+    expected.kind = MessageKind::response;
+    CHECK(verify(body, expected, info) == Status::malformed);
+  }
+  SECTION("re-signed by another key with a fresh date: the id no longer matches") {
+    // Take the signed content and sign it again as the envelope layer allows.
+    const std::string pieces = body.substr(body.find("[{"), body.find("}]") + 2 - body.find("[{"));
+    const auto id_at = body.find("\"id\":\"") + 6;
+    const std::string original_id = body.substr(id_at, body.find('"', id_at) - id_at);
+    std::string resigned;
+    REQUIRE(envelope_sign(p.worker.signer_secret, pieces, original_id, kNow + 5, {}, resigned) == Status::ok);
+    CHECK(verify(resigned, spec, info) == Status::bad_id);
+  }
+}
+
+TEST_CASE("a response must come from the worker and answer this request", "[message]") {
+  Parties p;
+  MessageSpec spec = request_spec(p.worker_account);
+  spec.kind = MessageKind::response;
+  spec.in_response_to = "co_zRequest1";
+  spec.value_json = R"({"ticketId":"t1"})";
+  MessageInfo info;
+  CHECK(verify(sign(p.worker.signer_secret, spec), spec, info) == Status::ok);
+  CHECK(info.value_canonical == R"({"ticketId":"t1"})");
+  CHECK(verify(sign(p.client.signer_secret, spec), spec, info) == Status::wrong_signer);
+  MessageSpec other = spec;
+  other.in_response_to = "co_zRequest2";
+  CHECK(verify(sign(p.worker.signer_secret, spec), other, info) == Status::wrong_request);
+  MessageSpec missing = spec;
+  missing.in_response_to.clear();
+  std::string body;
+  CHECK(message_sign(p.worker.signer_secret, missing, {}, body) == Status::invalid_argument);
+}
+
+TEST_CASE("message values must be objects", "[message]") {
+  Parties p;
+  MessageSpec spec = request_spec(p.worker_account);
+  spec.value_json = "[1]";
+  std::string body;
+  CHECK(message_sign(p.client.signer_secret, spec, {}, body) == Status::malformed);
+  spec.value_json = "{";
+  CHECK(message_sign(p.client.signer_secret, spec, {}, body) == Status::not_json);
+}
