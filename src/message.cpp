@@ -50,14 +50,23 @@ bool string_equals(const JsonValue *value, std::string_view expected) {
 
 }  // namespace
 
-Status account_id_from_signer(std::string_view signer_id, std::string &account_id) {
+namespace {
+
+Status swap_key_prefix(std::string_view id, std::string_view from, std::string_view to, std::string &out) {
   std::array<std::uint8_t, sign_public_key_bytes> key{};
-  if (prefixed_decode(signer_id, prefix::signer, key.size(), key.data()) != Status::ok) return Status::bad_key;
-  std::vector<JsonValue::Member> members;
-  members.emplace_back(u"signerID", JsonValue::from_string(signer_id));
-  members.emplace_back(u"type", make_string(u"jazzrpc.account"));
-  account_id = short_hash_id(make_object(std::move(members)));
+  if (prefixed_decode(id, from, key.size(), key.data()) != Status::ok) return Status::bad_key;
+  out = prefixed_encode(to, key.data(), key.size());
   return Status::ok;
+}
+
+}  // namespace
+
+Status account_id_from_signer(std::string_view signer_id, std::string &account_id) {
+  return swap_key_prefix(signer_id, prefix::signer, prefix::co_id, account_id);
+}
+
+Status signer_from_account_id(std::string_view account_id, std::string &signer_id) {
+  return swap_key_prefix(account_id, prefix::co_id, prefix::signer, signer_id);
 }
 
 Status message_sign(std::string_view signer_secret, const MessageSpec &spec, const ParseLimits &limits,

@@ -8,9 +8,9 @@
 // So the signature covers the url path and the worker (a body cannot be moved to
 // another route or worker), a response names the request it answers, and the id
 // is tied to the signer (a body re-signed with another key gets another id, which
-// the verifier refuses). An account's id is derived from its signer id
-// (account_id_from_signer), so a client checks that a response comes from
-// workerId with no directory lookup.
+// the verifier refuses). An account's id is its public key: "co_z" + the same
+// base58 as its "signer_z" id, so a client checks that a response comes from
+// workerId, and a server checks an auth token, with no directory lookup.
 #ifndef JAZZRPC_MESSAGE_H
 #define JAZZRPC_MESSAGE_H
 
@@ -24,8 +24,9 @@ namespace jazzrpc {
 
 enum class MessageKind { request, response };
 
-// "co_z" + base58(first 19 bytes of BLAKE3(stableStringify({"signerID":…,"type":"jazzrpc.account"})))
+// "signer_z<key>" <-> "co_z<key>": both check that <key> is 32 bytes of base58.
 Status account_id_from_signer(std::string_view signer_id, std::string &account_id);
+Status signer_from_account_id(std::string_view account_id, std::string &signer_id);
 
 struct MessageSpec {
   MessageKind kind = MessageKind::request;

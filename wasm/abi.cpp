@@ -264,6 +264,11 @@ int jazzrpc_account_id(const char *signer_id, size_t signer_id_len) {
   return output_or_fail(account_id_from_signer(view(signer_id, signer_id_len), out), std::move(out));
 }
 
+int jazzrpc_account_signer_id(const char *account_id, size_t account_id_len) {
+  std::string out;
+  return output_or_fail(signer_from_account_id(view(account_id, account_id_len), out), std::move(out));
+}
+
 int jazzrpc_message_sign(const char *secret, size_t secret_len, const char *spec_json, size_t spec_len) {
   MessageSpec spec;
   Status status = parse_message_spec(view(spec_json, spec_len), spec);

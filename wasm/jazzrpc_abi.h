@@ -92,7 +92,8 @@ int jazzrpc_auth_token_verify(const char *token, size_t token_len, const char *s
    message_verify reads kind, url, workerId and inResponseTo from spec, and writes
    {"id","signerID","madeBy","createdAt","expiresAt","value"} (value as canonical JSON)
    when the envelope parsed, whatever the verdict (value only when valid). */
-int jazzrpc_account_id(const char *signer_id, size_t signer_id_len);   /* "co_z…" */
+int jazzrpc_account_id(const char *signer_id, size_t signer_id_len);   /* "co_z…": the same key */
+int jazzrpc_account_signer_id(const char *account_id, size_t account_id_len);   /* "signer_z…" */
 int jazzrpc_message_sign(const char *secret, size_t secret_len, const char *spec_json, size_t spec_len);
 int jazzrpc_message_verify(const char *body, size_t body_len, const char *spec_json, size_t spec_len, double now,
                            double window_ms, double skew_ms, size_t max_bytes, uint32_t max_depth);

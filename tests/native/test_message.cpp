@@ -52,6 +52,11 @@ TEST_CASE("account ids derive from signer ids", "[message]") {
   REQUIRE(account_id_from_signer(p.client.signer_id, again) == Status::ok);
   CHECK(again == p.client_account);
   CHECK(account_id_from_signer("signer_zNotAKey", again) == Status::bad_key);
+  // The account id is the key: it turns back into the signer id.
+  CHECK(p.client_account.substr(4) == p.client.signer_id.substr(8));
+  REQUIRE(signer_from_account_id(p.client_account, again) == Status::ok);
+  CHECK(again == p.client.signer_id);
+  CHECK(signer_from_account_id("co_zShortHashId1234", again) == Status::bad_key);
 }
 
 TEST_CASE("a request verifies on its route and names its sender", "[message]") {
