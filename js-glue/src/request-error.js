@@ -1,0 +1,40 @@
+// JazzRequestError: the error a handler throws to answer with a status, and the
+// error send() throws for every failure. Same shape as jazz-tools'.
+
+export class JazzRequestError extends Error {
+  /**
+   * @param {string} message
+   * @param {number} code  the HTTP status
+   * @param {unknown} [details]
+   * @param {{ cause?: unknown }} [options]
+   */
+  constructor(message, code, details, options) {
+    super(message, options);
+    this.name = "JazzRequestError";
+    this.code = code;
+    this.details = details;
+    this.isJazzRequestError = true;
+  }
+
+  toJSON() {
+    return this.details === undefined
+      ? { message: this.message, code: this.code }
+      : { message: this.message, code: this.code, details: this.details };
+  }
+}
+
+/** True for a JazzRequestError, ours or jazz-tools', or its plain JSON shape. */
+export function isJazzRequestError(error) {
+  if (error instanceof JazzRequestError) return true;
+  if (typeof error !== "object" || error === null) return false;
+  if ("isJazzRequestError" in error && Boolean(error.isJazzRequestError)) return true;
+  return typeof error.message === "string" && Number.isInteger(error.code) && error.code >= 400 && error.code <= 599;
+}
+
+/** The Response jazz-tools answers for an error: status = code, X-Jazz-Request-Error. */
+export function errorResponse(error) {
+  return new Response(JSON.stringify(error.toJSON()), {
+    status: error.code,
+    headers: { "Content-Type": "application/json", "X-Jazz-Request-Error": "true" },
+  });
+}

@@ -1,0 +1,230 @@
+// experimental_defineRequest / defineRequest: a typed, signed route.
+//
+// Server path, once per request: read the body (size limit) -> core.verifyMessage
+// (parse, canonicalize, hash, signature, time window, route and worker binding)
+// -> guard.claim(id, expiresAt) -> schema validation -> handler -> a response
+// signed by the worker, naming the request it answers.
+// Client path: validate -> sign -> fetch -> verify the response (signed by
+// workerId, answering this request, in its window) -> validate -> values.
+
+import { getCore } from "./wasm.js";
+import { JazzRequestError, errorResponse, isJazzRequestError } from "./request-error.js";
+import { parseDefinition, validate } from "./schema.js";
+import { MemoryReplayGuard, claimWithin } from "./guards.js";
+import { readBody } from "./body.js";
+
+const DEFAULTS = {
+  window: 60_000,
+  skew: 10_000,
+  maxBodyBytes: 1 << 20,
+  maxDepth: 64,
+  guardTimeoutMs: 5_000,
+};
+
+// What handle() answers for each verdict of the core. Messages follow jazz-tools where it has one.
+const REJECTIONS = {
+  ERR_NOT_JSON: [400, "Request payload is not valid"],
+  ERR_TOO_LARGE: [413, "Request payload is too large"],
+  ERR_TOO_DEEP: [400, "Request payload is nested too deeply"],
+  ERR_MALFORMED: [400, "Request payload is not valid"],
+  ERR_BAD_SIGNATURE: [401, "Invalid signature"],
+  ERR_BAD_KEY: [401, "Invalid signature"],
+  ERR_BAD_ENCODING: [401, "Invalid signature"],
+  ERR_BAD_ID: [401, "Invalid signature"],
+  ERR_EXPIRED: [401, "Authentication token is expired"],
+  ERR_FUTURE: [401, "Request is dated in the future"],
+  ERR_WRONG_ROUTE: [400, "Request was signed for another route"],
+  ERR_WRONG_WORKER: [400, "Request was signed for another worker"],
+};
+
+const pathOf = (url) => new URL(url, "http://jazzrpc.invalid").pathname;
+
+const randomNonce = () => "z" + getCore().base58Encode(crypto.getRandomValues(new Uint8Array(16)));
+
+class Route {
+  #request;
+  #response;
+  #options;
+  #defaultGuard;
+
+  constructor(params) {
+    if (!params || typeof params.url !== "string") throw new TypeError("defineRequest: 'url' is required");
+    if (params.workerId === undefined) throw new TypeError("Worker ID is required");
+    this.url = params.url;
+    this.path = pathOf(params.url);
+    this.workerId = params.workerId;
+    this.#request = parseDefinition(params.request, "request");
+    this.#response = parseDefinition(params.response, "response");
+    this.#options = { ...DEFAULTS, now: Date.now, ...params.options };
+  }
+
+  get requestSchema() {
+    return this.#request.schema;
+  }
+  get responseSchema() {
+    return this.#response.schema;
+  }
+
+  /**
+   * Sends values, signed by options.owner, and resolves to the worker's validated response.
+   * @param {object} values
+   * @param {{ owner: import("./account.js").Account, fetch?: typeof fetch, baseUrl?: string, headers?: Record<string,string> }} options
+   */
+  async send(values, options = {}) {
+    const { owner } = options;
+    if (!owner || typeof owner.secret !== "string") {
+      throw new JazzRequestError("send() needs { owner }: the account that signs the request", 400);
+    }
+    const opts = this.#options;
+    const value = await validate(this.#request, values, "Request payload is not valid", 400);
+    const core = getCore();
+    const body = core.signMessage(owner.secret, {
+      kind: "request",
+      url: this.path,
+      workerId: this.workerId,
+      nonce: randomNonce(),
+      value,
+      createdAt: opts.now(),
+    });
+    const requestId = JSON.parse(body).id;
+
+    const doFetch = options.fetch ?? opts.fetch ?? globalThis.fetch;
+    const target = options.baseUrl ? new URL(this.url, options.baseUrl) : this.url;
+    let response;
+    try {
+      response = await doFetch(target, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", ...options.headers },
+        body,
+      });
+    } catch (cause) {
+      throw new JazzRequestError("Request failed: the server could not be reached", 503, undefined, { cause });
+    }
+
+    if (!response.ok) {
+      if (response.headers.has("X-Jazz-Request-Error")) {
+        let error;
+        try {
+          error = await response.json();
+        } catch (cause) {
+          throw new JazzRequestError("Request failed", response.status, undefined, { cause });
+        }
+        throw new JazzRequestError(String(error?.message ?? "Request failed"), Number(error?.code ?? response.status), error?.details);
+      }
+      throw new JazzRequestError("Request failed", response.status);
+    }
+
+    let payload;
+    try {
+      const parsed = await response.json();
+      if (parsed?.type !== "success" || typeof parsed.payload !== "object" || parsed.payload === null) throw new Error("not a success payload");
+      payload = JSON.stringify(parsed.payload);
+    } catch (cause) {
+      throw new JazzRequestError("Response payload is not valid", 502, undefined, { cause });
+    }
+    const verdict = core.verifyMessage(
+      payload,
+      { kind: "response", url: this.path, workerId: this.workerId, inResponseTo: requestId },
+      { now: opts.now(), window: opts.window, skew: opts.skew, maxBytes: opts.maxBodyBytes, maxDepth: opts.maxDepth },
+    );
+    if (!verdict.ok) {
+      throw new JazzRequestError(`Response refused: ${verdict.message}`, 502, { code: verdict.code });
+    }
+    return validate(this.#response, verdict.value, "Response payload is not valid", 502);
+  }
+
+  /**
+   * Handles a standard Request; always resolves to a Response, never rejects.
+   * @param {Request} request
+   * @param {import("./account.js").Account & { replayGuard?: any }} worker
+   * @param {(value: any, madeBy: { id: string, signerID: string }) => any} handler
+   */
+  async handle(request, worker, handler, handleOptions = {}) {
+    const opts = { ...this.#options, ...handleOptions };
+    try {
+      return await this.#handle(request, worker, handler, opts);
+    } catch (error) {
+      if (isJazzRequestError(error) && error instanceof JazzRequestError) return errorResponse(error);
+      report(opts, error);
+      return errorResponse(new JazzRequestError("Internal server error", 500));
+    }
+  }
+
+  async #handle(request, worker, handler, opts) {
+    if (!worker || typeof worker.secret !== "string" || worker.id !== this.workerId) {
+      throw new Error(`handle(): the worker given is not the route's worker ${this.workerId}`);
+    }
+    if (request.method !== "POST") throw new JazzRequestError("Method not allowed: use POST", 405);
+
+    const body = await readBody(request, opts.maxBodyBytes);
+    if (body === null) throw new JazzRequestError(REJECTIONS.ERR_TOO_LARGE[1], 413);
+
+    const core = getCore();
+    const verdict = core.verifyMessage(
+      body,
+      { kind: "request", url: this.path, workerId: this.workerId },
+      { now: opts.now(), window: opts.window, skew: opts.skew, maxBytes: opts.maxBodyBytes, maxDepth: opts.maxDepth },
+    );
+    if (!verdict.ok) {
+      const [status, message] = REJECTIONS[verdict.code] ?? [400, "Request payload is not valid"];
+      throw new JazzRequestError(message, status);
+    }
+
+    const guard = opts.replayGuard ?? worker.replayGuard ?? (this.#defaultGuard ??= new MemoryReplayGuard({ now: opts.now }));
+    let first;
+    try {
+      first = await claimWithin(guard, verdict.id, verdict.expiresAt, opts.guardTimeoutMs);
+    } catch (error) {
+      report(opts, error);
+      throw new JazzRequestError("Replay guard unavailable, try again", 503);
+    }
+    if (first !== true) throw new JazzRequestError("Request payload is already handled", 400);
+
+    const value = await validate(this.#request, verdict.value, "Request payload is not valid", 400);
+    const madeBy = Object.freeze({ id: verdict.madeBy, signerID: verdict.signerID });
+    let result;
+    try {
+      result = await handler(value, madeBy);
+    } catch (error) {
+      if (isJazzRequestError(error)) {
+        const code = Number.isInteger(error.code) && error.code >= 400 && error.code <= 599 ? error.code : 500;
+        throw new JazzRequestError(String(error.message), code, error.details);
+      }
+      throw error;
+    }
+    let responseValue;
+    try {
+      responseValue = await validate(this.#response, result ?? {}, "Response payload is not valid", 500);
+    } catch (error) {
+      throw new Error(`handler returned a value that does not match the response schema: ${JSON.stringify(error.details)}`);
+    }
+    const payload = core.signMessage(worker.secret, {
+      kind: "response",
+      url: this.path,
+      workerId: this.workerId,
+      inResponseTo: verdict.id,
+      nonce: randomNonce(),
+      value: responseValue,
+      createdAt: opts.now(),
+    });
+    return new Response(`{"type":"success","payload":${payload}}`, {
+      status: 200,
+      headers: { "Content-Type": "application/json" },
+    });
+  }
+}
+
+function report(opts, error) {
+  try {
+    opts.onError?.(error);
+  } catch {
+    // an onError that throws must not turn an answer into a rejection
+  }
+}
+
+/** Defines a route shared by client and server. */
+export function experimental_defineRequest(params) {
+  return new Route(params);
+}
+
+export const defineRequest = experimental_defineRequest;
