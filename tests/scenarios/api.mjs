@@ -1,0 +1,395 @@
+// The API scenarios, written once and run by node:test (tests/node/api/) and by
+// deno test (tests/deno/): one glue, every runtime.
+//
+// ctx: { lib: the jazzrpc runtime entry (already initialised), z: zod, v: valibot,
+//        guards: { name: () => guard }[] to run the guard scenarios against }
+
+import assert from "node:assert/strict";
+
+const T0 = 1_700_000_000_000;
+
+/** A clock the test moves by hand: time is always passed in. */
+function clock(start = T0) {
+  const c = { t: start, now: () => c.t };
+  return c;
+}
+
+function setup(ctx, { guard, routeOptions = {}, handlerImpl } = {}) {
+  const { lib, z } = ctx;
+  const time = clock();
+  const worker = lib.Account.create();
+  worker.replayGuard = guard ?? new lib.MemoryReplayGuard({ now: time.now });
+  const client = lib.Account.create();
+  const route = lib.experimental_defineRequest({
+    url: "/api/book-event-ticket",
+    workerId: worker.id,
+    request: { schema: { eventId: z.string().min(1), seats: z.number().int().positive().optional() } },
+    response: { schema: { ticketId: z.string() } },
+    options: { now: time.now, ...routeOptions },
+  });
+  const calls = [];
+  const handler =
+    handlerImpl ??
+    (async ({ eventId }, madeBy) => {
+      calls.push({ eventId, madeBy });
+      return { ticketId: `ticket-${eventId}-${calls.length}` };
+    });
+  const errors = [];
+  const handle = (request, opts = {}) => route.handle(request, worker, handler, { onError: (e) => errors.push(e), ...opts });
+  // send() through handle() in-process: a fetch that never touches the network.
+  const fetch = async (url, init) => handle(new Request(new URL(String(url), "http://127.0.0.1"), init));
+  return { lib, time, worker, client, route, calls, errors, handle, fetch };
+}
+
+const post = (body, headers = {}) =>
+  new Request("http://127.0.0.1/api/book-event-ticket", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body,
+  });
+
+/** A body as send() would make it, captured instead of sent. */
+async function captureBody(s, values = { eventId: "e1" }, route = s.route, owner = s.client) {
+  let body;
+  await route
+    .send(values, {
+      owner,
+      fetch: async (_url, init) => {
+        body = init.body;
+        throw new Error("captured");
+      },
+    })
+    .catch(() => {});
+  assert.ok(body, "send() produced a body");
+  return body;
+}
+
+async function expectError(response, status, message) {
+  assert.equal(response.status, status);
+  assert.equal(response.headers.get("X-Jazz-Request-Error"), "true");
+  assert.equal(response.headers.get("Content-Type"), "application/json");
+  const body = await response.json();
+  assert.equal(body.code, status);
+  if (message) assert.equal(body.message, message);
+  return body;
+}
+
+export const scenarios = [
+  {
+    name: "round trip: send() through handle() gives the handler's typed values back",
+    async fn(ctx) {
+      const s = setup(ctx);
+      const result = await s.route.send({ eventId: "e1" }, { owner: s.client, fetch: s.fetch });
+      assert.deepEqual(result, { ticketId: "ticket-e1-1" });
+      assert.equal(s.calls.length, 1);
+      assert.equal(s.calls[0].madeBy.id, s.client.id);
+      assert.equal(s.calls[0].madeBy.signerID, s.client.signerID);
+    },
+  },
+  {
+    name: "valibot schemas and bare shapes work too",
+    async fn(ctx) {
+      const { lib, v } = ctx;
+      const time = clock();
+      const worker = lib.Account.create();
+      worker.replayGuard = new lib.MemoryReplayGuard({ now: time.now });
+      const route = lib.defineRequest({
+        url: "/api/echo",
+        workerId: worker.id,
+        request: { text: v.pipe(v.string(), v.maxLength(10)) },
+        response: { schema: { echoed: v.string() } },
+        options: { now: time.now },
+      });
+      const fetch = async (url, init) =>
+        route.handle(new Request(new URL(String(url), "http://h"), init), worker, async ({ text }) => ({ echoed: text + "!" }));
+      const client = lib.Account.create();
+      assert.deepEqual(await route.send({ text: "hi" }, { owner: client, fetch }), { echoed: "hi!" });
+      await assert.rejects(route.send({ text: "far too long for it" }, { owner: client, fetch }), (e) => {
+        assert.ok(lib.isJazzRequestError(e));
+        assert.equal(e.code, 400);
+        assert.equal(e.details.issues[0].path[0], "text");
+        return true;
+      });
+    },
+  },
+  {
+    name: "an invalid value fails in send() without any network call",
+    async fn(ctx) {
+      const s = setup(ctx);
+      let fetched = 0;
+      await assert.rejects(
+        s.route.send({ eventId: 42 }, { owner: s.client, fetch: async () => (fetched++, new Response("{}")) }),
+        (e) => e.code === 400 && e.message === "Request payload is not valid" && e.details.issues.length > 0,
+      );
+      assert.equal(fetched, 0);
+    },
+  },
+  {
+    name: "a replayed body is refused with 400 and the handler does not run again",
+    async fn(ctx) {
+      const s = setup(ctx);
+      const body = await captureBody(s);
+      assert.equal((await s.handle(post(body))).status, 200);
+      await expectError(await s.handle(post(body)), 400, "Request payload is already handled");
+      assert.equal(s.calls.length, 1);
+    },
+  },
+  {
+    name: "JazzRequestError from the handler: its code, message and details, as jazz-tools answers",
+    async fn(ctx) {
+      const s = setup(ctx, {
+        handlerImpl: async () => {
+          throw new ctx.lib.JazzRequestError("Event is full", 400, { seatsLeft: 0 });
+        },
+      });
+      const body = await expectError(await s.handle(post(await captureBody(s))), 400, "Event is full");
+      assert.deepEqual(body.details, { seatsLeft: 0 });
+      await assert.rejects(s.route.send({ eventId: "e2" }, { owner: s.client, fetch: s.fetch }), (e) => {
+        assert.ok(e instanceof ctx.lib.JazzRequestError);
+        assert.equal(e.message, "Event is full");
+        assert.equal(e.code, 400);
+        assert.deepEqual(e.details, { seatsLeft: 0 });
+        return true;
+      });
+    },
+  },
+  {
+    name: "any other exception: 500 with a generic message, reported to onError, nothing leaked",
+    async fn(ctx) {
+      const s = setup(ctx, {
+        handlerImpl: async () => {
+          throw new Error("db password is hunter2");
+        },
+      });
+      const response = await s.handle(post(await captureBody(s)));
+      const text = await response.clone().text();
+      await expectError(response, 500, "Internal server error");
+      assert.ok(!text.includes("hunter2"));
+      assert.equal(s.errors.length, 1);
+      assert.match(s.errors[0].message, /hunter2/);
+    },
+  },
+  {
+    name: "bad bodies: not JSON, wrong shape, too large (declared and streamed), wrong method",
+    async fn(ctx) {
+      const s = setup(ctx, { routeOptions: { maxBodyBytes: 4096 } });
+      await expectError(await s.handle(post("{not json")), 400);
+      await expectError(await s.handle(post("")), 400);
+      await expectError(await s.handle(post("[1,2]")), 400, "Request payload is not valid");
+      await expectError(await s.handle(post('{"contentPieces":[],"id":"co_z1","createdAt":1}')), 400);
+      await expectError(await s.handle(post("x".repeat(5000))), 413);
+      const stream = new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < 10; i++) controller.enqueue(new TextEncoder().encode("y".repeat(1000)));
+          controller.close();
+        },
+      });
+      await expectError(await s.handle(new Request("http://h/api/book-event-ticket", { method: "POST", body: stream, duplex: "half" })), 413);
+      await expectError(await s.handle(new Request("http://h/api/book-event-ticket", { method: "GET" })), 405);
+      assert.equal(s.calls.length, 0);
+    },
+  },
+  {
+    name: "schema failure: 400 with the issues in details, after the signature checks",
+    async fn(ctx) {
+      const { lib, z } = ctx;
+      const s = setup(ctx);
+      // A client whose schema is looser than the server's signs a value the server refuses.
+      const loose = lib.defineRequest({
+        url: s.route.url,
+        workerId: s.worker.id,
+        request: { eventId: z.string() },
+        response: { ticketId: z.string() },
+        options: { now: s.time.now },
+      });
+      const body = await captureBody(s, { eventId: "" }, loose);
+      const answer = await expectError(await s.handle(post(body)), 400, "Request payload is not valid");
+      assert.equal(answer.details.issues[0].path[0], "eventId");
+      assert.equal(s.calls.length, 0);
+    },
+  },
+  {
+    name: "tampered, re-signed, moved, expired and future-dated bodies are refused",
+    async fn(ctx) {
+      const { lib } = ctx;
+      const s = setup(ctx);
+      const body = await captureBody(s);
+      const parsed = JSON.parse(body);
+      const core = lib.getCore();
+      const tamper = (change) => JSON.stringify(change(structuredClone(parsed)));
+
+      await expectError(await s.handle(post(tamper((b) => ((b.contentPieces[0].value.eventId = "e9"), b)))), 401, "Invalid signature");
+      await expectError(await s.handle(post(tamper((b) => ((b.createdAt += 1), b)))), 401, "Invalid signature");
+      await expectError(await s.handle(post(tamper((b) => ((b.id = b.id.slice(0, -1) + (b.id.endsWith("a") ? "b" : "a")), b)))), 401);
+      await expectError(await s.handle(post(tamper((b) => ((b.authToken = b.authToken.slice(0, -2) + "11"), b)))), 401, "Invalid signature");
+      await expectError(await s.handle(post(tamper((b) => ((b.signerID = lib.Account.create().signerID), b)))), 401, "Invalid signature");
+
+      // Re-signed with an unrelated key and a fresh createdAt: the id no longer matches.
+      const thief = lib.Account.create();
+      const resigned = core.signEnvelope({ contentPieces: parsed.contentPieces, id: parsed.id, createdAt: s.time.now() + 1 }, thief.secret);
+      await expectError(await s.handle(post(resigned)), 401, "Invalid signature");
+
+      // Moved to another route, or to another worker.
+      const other = lib.defineRequest({ url: "/api/cancel-ticket", workerId: s.worker.id, request: s.route.requestSchema, response: s.route.responseSchema, options: { now: s.time.now } });
+      await expectError(await s.handle(post(await captureBody(s, { eventId: "e1" }, other))), 400, "Request was signed for another route");
+      const otherWorker = lib.Account.create();
+      const elsewhere = lib.defineRequest({ url: s.route.url, workerId: otherWorker.id, request: s.route.requestSchema, response: s.route.responseSchema, options: { now: s.time.now } });
+      await expectError(await s.handle(post(await captureBody(s, { eventId: "e1" }, elsewhere))), 400, "Request was signed for another worker");
+
+      // Expired: 60 s by default; future-dated beyond the 10 s skew.
+      const fresh = await captureBody(s, { eventId: "e2" });
+      s.time.t += 60_001;
+      await expectError(await s.handle(post(fresh)), 401, "Authentication token is expired");
+      s.time.t -= 60_001 + 10_001;
+      await expectError(await s.handle(post(fresh)), 401, "Request is dated in the future");
+      s.time.t += 10_001;
+      assert.equal(s.calls.length, 0);
+      assert.equal((await s.handle(post(fresh))).status, 200);
+    },
+  },
+  {
+    name: "window and skew are options",
+    async fn(ctx) {
+      const s = setup(ctx, { routeOptions: { window: 5_000, skew: 0 } });
+      const body = await captureBody(s);
+      s.time.t += 5_001;
+      await expectError(await s.handle(post(body)), 401, "Authentication token is expired");
+      s.time.t -= 5_002;
+      await expectError(await s.handle(post(body)), 401, "Request is dated in the future");
+    },
+  },
+  {
+    name: "a guard that fails or does not answer: 503 and the handler does not run",
+    async fn(ctx) {
+      const s = setup(ctx, { guard: { claim: async () => { throw new Error("redis down"); } } });
+      await expectError(await s.handle(post(await captureBody(s))), 503);
+      const slow = setup(ctx, { guard: { claim: () => new Promise(() => {}) }, routeOptions: { guardTimeoutMs: 50 } });
+      await expectError(await slow.handle(post(await captureBody(slow))), 503);
+      assert.equal(s.calls.length + slow.calls.length, 0);
+      assert.equal(s.errors.length, 1);
+    },
+  },
+  {
+    name: "send(): network failure, plain HTTP errors, and forged responses are JazzRequestErrors",
+    async fn(ctx) {
+      const { lib } = ctx;
+      const s = setup(ctx);
+      await assert.rejects(
+        s.route.send({ eventId: "e1" }, { owner: s.client, fetch: async () => { throw new TypeError("fetch failed"); } }),
+        (e) => lib.isJazzRequestError(e) && e.code === 503 && e.cause instanceof TypeError,
+      );
+      await assert.rejects(
+        s.route.send({ eventId: "e1" }, { owner: s.client, fetch: async () => new Response("bad gateway", { status: 502 }) }),
+        (e) => e.code === 502 && e.message === "Request failed",
+      );
+      // A response signed by someone other than the worker.
+      const impostor = lib.Account.create();
+      const forged = async (url, init) => {
+        const response = await s.fetch(url, init);
+        const { payload } = await response.json();
+        const resigned = lib.getCore().signEnvelope({ contentPieces: payload.contentPieces, id: payload.id, createdAt: payload.createdAt }, impostor.secret);
+        return new Response(`{"type":"success","payload":${resigned}}`, { headers: { "Content-Type": "application/json" } });
+      };
+      await assert.rejects(s.route.send({ eventId: "e1" }, { owner: s.client, fetch: forged }), (e) => e.code === 502);
+      // A genuine response, but to another request.
+      let stored;
+      const record = async (url, init) => {
+        const response = await s.fetch(url, init);
+        stored = await response.text();
+        return new Response(stored, { headers: { "Content-Type": "application/json" } });
+      };
+      await s.route.send({ eventId: "e1" }, { owner: s.client, fetch: record });
+      await assert.rejects(
+        s.route.send({ eventId: "e2" }, { owner: s.client, fetch: async () => new Response(stored, { headers: { "Content-Type": "application/json" } }) }),
+        (e) => e.code === 502 && /another request/i.test(e.message),
+      );
+    },
+  },
+  {
+    name: "JazzRequestError: toJSON, and isJazzRequestError on plain JSON shapes",
+    async fn(ctx) {
+      const { lib } = ctx;
+      const e = new lib.JazzRequestError("Event is full", 400, { seatsLeft: 0 });
+      assert.deepEqual(e.toJSON(), { message: "Event is full", code: 400, details: { seatsLeft: 0 } });
+      assert.ok(lib.isJazzRequestError(e));
+      assert.ok(lib.isJazzRequestError({ message: "Event is full", code: 400 }));
+      assert.ok(lib.isJazzRequestError(JSON.parse(JSON.stringify(e))));
+      assert.ok(!lib.isJazzRequestError(new Error("x")));
+      assert.ok(!lib.isJazzRequestError(null));
+      assert.ok(!lib.isJazzRequestError({ message: "x", code: "E" }));
+    },
+  },
+  {
+    name: "accounts and startWorker",
+    async fn(ctx) {
+      const { lib } = ctx;
+      const a = lib.Account.create();
+      const b = lib.Account.fromSecret(a.secret);
+      assert.equal(a.id, b.id);
+      assert.equal(lib.Account.idOfSigner(a.signerID), a.id);
+      assert.ok(!JSON.stringify(a).includes(a.secret));
+      const { worker } = await lib.startWorker({ accountID: a.id, accountSecret: a.secret });
+      assert.equal(worker.id, a.id);
+      assert.equal(typeof worker.replayGuard.claim, "function");
+      await assert.rejects(lib.startWorker({ accountID: lib.Account.create().id, accountSecret: a.secret }), /not to/);
+    },
+  },
+  {
+    name: "auth tokens: generateAuthToken and authenticateRequest, with jazz-tools' semantics",
+    async fn(ctx) {
+      const { lib } = ctx;
+      const time = clock();
+      const account = lib.Account.create();
+      const token = lib.generateAuthToken(account, { now: time.now });
+      const parts = token.split("~");
+      assert.equal(parts.length, 3);
+      assert.equal(parts[1], account.id);
+      const withToken = (t) => new Request("http://h/", { headers: { Authorization: `Jazz ${t}` } });
+      const ok = await lib.authenticateRequest(withToken(token), { now: time.now });
+      assert.equal(ok.account.id, account.id);
+      assert.deepEqual(await lib.authenticateRequest(new Request("http://h/"), { now: time.now }), {});
+      time.t += 60_001;
+      assert.equal((await lib.authenticateRequest(withToken(token), { now: time.now })).error.message, "Token expired");
+      time.t -= 60_001;
+      const other = lib.Account.create();
+      const forged = [parts[0], other.id, parts[2]].join("~");
+      assert.equal((await lib.authenticateRequest(withToken(forged), { now: time.now })).error.message, "Invalid signature");
+      assert.equal((await lib.authenticateRequest(withToken("garbage"), { now: time.now })).error.message, "Invalid token");
+      const custom = await lib.authenticateRequest(new Request("http://h/?t=" + encodeURIComponent(token)), {
+        now: time.now,
+        getToken: (r) => new URL(r.url).searchParams.get("t"),
+      });
+      assert.equal(custom.account.id, account.id);
+    },
+  },
+];
+
+/** Scenarios every replay guard must pass; `makeGuard(now)` builds a fresh one. */
+export const guardScenarios = [
+  {
+    name: "a replay is refused",
+    async fn(ctx, makeGuard) {
+      const time = clock(Date.now());
+      const s = setup(ctx, { guard: await makeGuard(time.now) });
+      s.time.t = time.t;
+      const body = await captureBody(s);
+      assert.equal((await s.handle(post(body))).status, 200);
+      await expectError(await s.handle(post(body)), 400, "Request payload is already handled");
+      assert.equal(s.calls.length, 1);
+    },
+  },
+  {
+    name: "200 concurrent submissions of one body give exactly one 200",
+    async fn(ctx, makeGuard) {
+      const time = clock(Date.now());
+      const s = setup(ctx, { guard: await makeGuard(time.now) });
+      s.time.t = time.t;
+      const body = await captureBody(s);
+      const responses = await Promise.all(Array.from({ length: 200 }, () => s.handle(post(body))));
+      const statuses = responses.map((r) => r.status);
+      assert.equal(statuses.filter((x) => x === 200).length, 1);
+      assert.equal(statuses.filter((x) => x === 400).length, 199);
+      assert.equal(s.calls.length, 1);
+    },
+  },
+];
