@@ -1,0 +1,139 @@
+// The JazzRPC API: defineRequest, send, handle, errors, accounts, auth tokens, replay guards.
+import type { StandardSchemaV1 } from "@standard-schema/spec";
+
+export type FieldShape = { readonly [field: string]: StandardSchemaV1 };
+export type SchemaLike = FieldShape | StandardSchemaV1;
+export type Definition = SchemaLike | { schema: SchemaLike; resolve?: unknown };
+
+type SchemaOf<D> = D extends StandardSchemaV1 ? D : D extends { schema: infer S } ? S : D;
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+type OptionalKeys<S extends FieldShape, Mode extends "input" | "output"> = {
+  [K in keyof S]: undefined extends (Mode extends "input" ? StandardSchemaV1.InferInput<S[K]> : StandardSchemaV1.InferOutput<S[K]>) ? K : never;
+}[keyof S];
+type ShapeValues<S extends FieldShape, Mode extends "input" | "output"> = Simplify<
+  { [K in Exclude<keyof S, OptionalKeys<S, Mode>>]: Mode extends "input" ? StandardSchemaV1.InferInput<S[K]> : StandardSchemaV1.InferOutput<S[K]> } & {
+    [K in OptionalKeys<S, Mode>]?: Mode extends "input" ? StandardSchemaV1.InferInput<S[K]> : StandardSchemaV1.InferOutput<S[K]>;
+  }
+>;
+type ValuesOf<S, Mode extends "input" | "output"> = S extends StandardSchemaV1
+  ? Mode extends "input" ? StandardSchemaV1.InferInput<S> : StandardSchemaV1.InferOutput<S>
+  : S extends FieldShape ? ShapeValues<S, Mode> : never;
+
+/** What send() takes and the handler returns. */
+export type InputOf<D> = ValuesOf<SchemaOf<D>, "input">;
+/** What the handler receives and send() resolves to. */
+export type OutputOf<D> = ValuesOf<SchemaOf<D>, "output">;
+
+export interface ReplayGuard {
+  /** True for the first claim of an id only; the id must stay claimed until expiresAt (ms). */
+  claim(id: string, expiresAt: number): Promise<boolean>;
+}
+
+export interface RouteOptions {
+  /** How old a request may be, in ms (60 000). */
+  window?: number;
+  /** How far in the future a request may be dated, in ms (10 000). */
+  skew?: number;
+  /** The body size limit in bytes (1 MiB); over it: 413. */
+  maxBodyBytes?: number;
+  maxDepth?: number;
+  /** How long handle() waits for the replay guard before answering 503 (5 000). */
+  guardTimeoutMs?: number;
+  /** The clock, in ms since the epoch (Date.now). */
+  now?: () => number;
+  /** The fetch send() uses when none is passed to it (the global fetch at call time). */
+  fetch?: typeof fetch;
+  /** Told of every exception that became a 500 or 503. */
+  onError?: (error: unknown) => void;
+  /** A guard for this route, over the worker's. */
+  replayGuard?: ReplayGuard;
+}
+
+export interface MadeBy {
+  readonly id: string;
+  readonly signerID: string;
+}
+
+export declare class Account {
+  private constructor();
+  readonly id: string;
+  readonly signerID: string;
+  readonly secret: string;
+  replayGuard?: ReplayGuard;
+  static create(): Account;
+  static fromSecret(secret: string): Account;
+  static idOfSigner(signerID: string): string;
+  toJSON(): { id: string; signerID: string };
+}
+
+export interface Worker extends Account {
+  replayGuard: ReplayGuard;
+}
+
+export declare function startWorker(options?: {
+  accountID?: string;
+  accountSecret?: string;
+  replayGuard?: ReplayGuard;
+}): Promise<{ worker: Worker }>;
+
+export interface SendOptions {
+  owner: Account;
+  fetch?: typeof fetch;
+  /** Resolves a relative route url (Node has no page to resolve it against). */
+  baseUrl?: string | URL;
+  headers?: Record<string, string>;
+}
+
+export interface Route<Req extends Definition, Res extends Definition> {
+  readonly url: string;
+  readonly path: string;
+  readonly workerId: string;
+  readonly requestSchema: SchemaOf<Req>;
+  readonly responseSchema: SchemaOf<Res>;
+  send(values: InputOf<Req>, options: SendOptions): Promise<OutputOf<Res>>;
+  handle(
+    request: Request,
+    worker: Account,
+    handler: (value: OutputOf<Req>, madeBy: MadeBy) => InputOf<Res> | Promise<InputOf<Res>>,
+    options?: RouteOptions,
+  ): Promise<Response>;
+}
+
+export declare function experimental_defineRequest<const Req extends Definition, const Res extends Definition>(params: {
+  url: string;
+  workerId: string;
+  request: Req;
+  response: Res;
+  options?: RouteOptions;
+}): Route<Req, Res>;
+export declare const defineRequest: typeof experimental_defineRequest;
+
+export declare class JazzRequestError extends Error {
+  constructor(message: string, code: number, details?: unknown, options?: { cause?: unknown });
+  readonly code: number;
+  readonly details: unknown;
+  readonly isJazzRequestError: true;
+  toJSON(): { message: string; code: number; details?: unknown };
+}
+export declare function isJazzRequestError(error: unknown): error is JazzRequestError;
+
+export declare class MemoryReplayGuard implements ReplayGuard {
+  constructor(options?: { now?: () => number });
+  claim(id: string, expiresAt: number): Promise<boolean>;
+  readonly size: number;
+  readonly bytes: number;
+}
+export declare class RedisReplayGuard implements ReplayGuard {
+  constructor(options: { client: unknown; prefix?: string; now?: () => number });
+  claim(id: string, expiresAt: number): Promise<boolean>;
+}
+export declare class DenoKvReplayGuard implements ReplayGuard {
+  constructor(options: { kv: unknown; prefix?: unknown[]; now?: () => number });
+  claim(id: string, expiresAt: number): Promise<boolean>;
+}
+
+export declare function generateAuthToken(account: Account, options?: { now?: () => number }): string;
+export declare function authenticateRequest(
+  request: Request,
+  options?: { expiration?: number; skew?: number; getToken?: (request: Request) => string | undefined | null; now?: () => number },
+): Promise<{ account?: MadeBy; error?: { message: string; details?: unknown } }>;
