@@ -5,7 +5,7 @@ export { Core, ReplaySet } from "./core.js";
 export { JazzRpcError, ALREADY_HANDLED, describeStatus } from "./errors.js";
 // The JazzRPC API over the core.
 export { experimental_defineRequest, defineRequest } from "./route.js";
-export { JazzRequestError, isJazzRequestError, errorResponse } from "./request-error.js";
+export { JazzRequestError, isJazzRequestError } from "./request-error.js";
 export { Account, startWorker } from "./account.js";
 export { generateAuthToken, authenticateRequest } from "./auth.js";
 export { MemoryReplayGuard, RedisReplayGuard, DenoKvReplayGuard } from "./guards.js";

@@ -1,4 +1,6 @@
-// Types of jazzrpc's runtime-neutral entry: the loader, the wasm core and its errors.
+// Types of jazzrpc's runtime-neutral entry: the loader, the wasm core and its errors,
+// and the JazzRPC API over them (api.d.ts).
+export * from "./api.js";
 
 /** What init() accepts: the compiled module (Workers), its bytes (Node, Deno), or a Response (browsers). */
 export type WasmSource =
