@@ -88,6 +88,9 @@ Status envelope_verify(std::string_view body, double now, const EnvelopeOptions 
       !has_prefix(token, prefix::signature)) {
     return Status::malformed;
   }
+  // A body whose content has another value with the same canonical text is refused:
+  // the signature would not pin what the layers above read.
+  if (!json_canonical_is_unambiguous(*content_pieces)) return Status::malformed;
   info.parsed = true;
   info.created_at = created_at->number;
   info.expires_at = info.created_at + options.window_ms;
@@ -107,7 +110,9 @@ Status envelope_sign(std::string_view signer_secret, std::string_view content_pi
   JsonValue content_pieces;
   Status status = json_parse(content_pieces_json, limits, content_pieces);
   if (status != Status::ok) return status;
-  if (content_pieces.kind != JsonValue::Kind::array) return Status::malformed;
+  if (content_pieces.kind != JsonValue::Kind::array || !json_canonical_is_unambiguous(content_pieces)) {
+    return Status::malformed;
+  }
 
   std::string signer_id;
   status = sign_signer_id(signer_secret, signer_id);

@@ -508,6 +508,43 @@ void write_canonical(const JsonValue &value, std::string &out) {
 
 void json_write_canonical(const JsonValue &value, std::string &out) { write_canonical(value, out); }
 
+namespace {
+
+bool raw_string_is_safe(std::u16string_view s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char16_t c = s[i];
+    if (c == u'"' || c == u'\\' || c < 0x20) return false;
+    if (is_high_surrogate(c) && i + 1 < s.size() && is_low_surrogate(s[i + 1])) {
+      ++i;
+      continue;
+    }
+    if (is_high_surrogate(c) || is_low_surrogate(c)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool json_canonical_is_unambiguous(const JsonValue &value) {
+  switch (value.kind) {
+    case JsonValue::Kind::string:
+      return !(starts_with(value.string, u"encrypted_U") || starts_with(value.string, u"binary_U")) ||
+             raw_string_is_safe(value.string);
+    case JsonValue::Kind::array:
+      for (const auto &item : value.array) {
+        if (!json_canonical_is_unambiguous(item)) return false;
+      }
+      return true;
+    case JsonValue::Kind::object:
+      for (const auto &member : value.object) {
+        if (!json_canonical_is_unambiguous(member.second)) return false;
+      }
+      return true;
+    default:
+      return true;
+  }
+}
+
 Status json_canonicalize(std::string_view text, const ParseLimits &limits, std::string &out) {
   JsonValue value;
   const Status status = json_parse(text, limits, value);

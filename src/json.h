@@ -62,6 +62,12 @@ void js_number_append(double value, std::string &out);
 std::u16string utf16_from_utf8(std::string_view utf8);
 void utf8_append(std::u16string_view utf16, std::string &out);
 
+// cojson writes strings that start with "encrypted_U" or "binary_U" raw. When such a
+// string holds a quote, a backslash, a control character or a lone surrogate, two
+// different values can share one canonical text (members folded into the string),
+// so a signature over the text would not pin the value. False for such a value.
+bool json_canonical_is_unambiguous(const JsonValue &value);
+
 // Orders members by key (UTF-16 code units) and keeps the last of equal keys.
 void json_sort_members(std::vector<JsonValue::Member> &members);
 

@@ -92,7 +92,8 @@ ReplaySet::Claim ReplaySet::claim(std::string_view id, double expires_at, double
   constexpr double kMaxTime = 9007199254740992.0;
   if (!(std::fabs(expires_at) < kMaxTime) || !(std::fabs(now) < kMaxTime)) return Claim::invalid;
   drain_expired(now);
-  if (expires_at <= now) return Claim::expired;  // refused, and nothing is stored
+  // Expired exactly as the envelope window says: only once expires_at < now.
+  if (expires_at < now) return Claim::expired;  // refused, and nothing is stored
   const Fingerprint fp = fingerprint_of(id);
   if (contains(fp)) return Claim::seen;
   insert(fp);

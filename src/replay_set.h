@@ -25,7 +25,7 @@ class ReplaySet {
   enum class Claim { first, seen, expired, invalid };
   // first:   the id was not live and is now held until expires_at.
   // seen:    the id is live (claimed before and not yet expired).
-  // expired: expires_at is not after now; refused and not stored.
+  // expired: expires_at < now (as the envelope window); refused and not stored.
   // invalid: a time that is not finite or beyond 2^53 ms.
   Claim claim(std::string_view id, double expires_at, double now);
 

@@ -222,9 +222,19 @@ int jazzrpc_sign_verify_detached(const uint8_t *sig, size_t sig_len, const uint8
   return sign_verify_detached(sig, msg, msg_len, pk) ? 0 : fail(Status::bad_signature);
 }
 
+// The canonical text of a message to sign or verify; refuses values whose text is ambiguous.
+Status signable_canonical(std::string_view json, std::string &canonical) {
+  JsonValue value;
+  const Status status = json_parse(json, ParseLimits{}, value);
+  if (status != Status::ok) return status;
+  if (!json_canonical_is_unambiguous(value)) return Status::malformed;
+  json_write_canonical(value, canonical);
+  return Status::ok;
+}
+
 int jazzrpc_sign_json(const char *secret, size_t secret_len, const char *json, size_t json_len) {
   std::string canonical;
-  Status status = json_canonicalize(view(json, json_len), ParseLimits{}, canonical);
+  Status status = signable_canonical(view(json, json_len), canonical);
   if (status != Status::ok) return fail(status);
   std::string signature;
   status = sign_canonical(view(secret, secret_len), canonical, signature);
@@ -234,7 +244,7 @@ int jazzrpc_sign_json(const char *secret, size_t secret_len, const char *json, s
 int jazzrpc_verify_json(const char *sig, size_t sig_len, const char *json, size_t json_len, const char *signer_id,
                         size_t signer_id_len) {
   std::string canonical;
-  const Status status = json_canonicalize(view(json, json_len), ParseLimits{}, canonical);
+  const Status status = signable_canonical(view(json, json_len), canonical);
   if (status != Status::ok) return fail(status);
   return fail(verify_canonical(view(sig, sig_len), canonical, view(signer_id, signer_id_len)));
 }

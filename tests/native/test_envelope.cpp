@@ -112,6 +112,26 @@ TEST_CASE("each envelope failure has its own result code", "[envelope]") {
   }
 }
 
+TEST_CASE("content whose canonical text is ambiguous is refused", "[envelope]") {
+  // cojson writes encrypted_U/binary_U strings raw, so members can be folded into
+  // such a string without changing the signed text. Found by the node differential suite.
+  SignerKeypair keypair;
+  REQUIRE(sign_keypair(keypair) == Status::ok);
+  const std::string body = signed_body(keypair.signer_secret, kNow,
+                                       R"([{"encryptedChanges":"encrypted_Uabc","keyUsed":"key_z1"}])");
+  CHECK(verify(body) == Status::ok);
+  const std::string folded = replace(body, R"({"encryptedChanges":"encrypted_Uabc","keyUsed":"key_z1"})",
+                                     R"({"encryptedChanges":"encrypted_Uabc\",\"keyUsed\":\"key_z1"})");
+  CHECK(verify(folded) == Status::malformed);
+  std::string out;
+  for (const char *bad : {R"(["encrypted_U\""])", R"(["binary_U\\"])", R"(["binary_U\n"])", R"(["encrypted_U\ud800"])"}) {
+    INFO(bad);
+    CHECK(envelope_sign(keypair.signer_secret, bad, "co_zX", kNow, {}, out) == Status::malformed);
+  }
+  CHECK(envelope_sign(keypair.signer_secret, R"(["encrypted_U\ud83d\ude00 ok", "x\"encrypted_U"])", "co_zX", kNow, {}, out) ==
+        Status::ok);
+}
+
 TEST_CASE("a body re-signed with another key verifies under that key", "[envelope]") {
   // The envelope alone cannot tie a signer to the request's creator; the API layer
   // (issue: API) adds that binding. Here: the signer id changes with the key.

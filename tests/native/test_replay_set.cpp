@@ -23,7 +23,11 @@ TEST_CASE("an id is claimed once until it expires", "[replay]") {
 
 TEST_CASE("claims that cannot be held are refused", "[replay]") {
   ReplaySet set;
-  CHECK(set.claim("co_zA", 1000, 1000) == Claim::expired);  // already expired: refused, not stored
+  CHECK(set.claim("co_zA", 999, 1000) == Claim::expired);  // already expired: refused, not stored
+  CHECK(set.count() == 0);
+  CHECK(set.claim("co_zB", 1000, 1000) == Claim::first);  // valid at exactly expires_at, as the window
+  CHECK(set.claim("co_zB", 1000, 1000) == Claim::seen);
+  set = ReplaySet();
   CHECK(set.count() == 0);
   CHECK(set.claim("co_zA", std::nan(""), 0) == Claim::invalid);
   CHECK(set.claim("co_zA", 1e300, 0) == Claim::invalid);

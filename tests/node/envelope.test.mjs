@@ -177,9 +177,8 @@ test("a malleable signature (S + L) is refused", () => {
 // cojson writes strings starting with "encrypted_U"/"binary_U" unescaped, so a body can fold the
 // members after such a string into it: a different contentPieces value with the same canonical text,
 // hence the same signature. jazz-tools never sends such strings (its ciphertexts are base64url) and
-// the glue refuses to sign one; refusing them on verify (ERR_MALFORMED) would close the gap.
-// A todo until that is decided: it runs and reports, without failing the suite.
-test("hardening: a quirk string that swallows the following members is refused", { todo: "verifyEnvelope accepts it today (see the comment above)" }, () => {
+// the glue refuses to sign one; the core refuses them on verify with ERR_MALFORMED.
+test("hardening: a quirk string that swallows the following members is refused", () => {
   const original = [{ encryptedChanges: "encrypted_Uabc", keyUsed: "key_z1", madeAt: 5, privacy: "private" }];
   const body = sign(alice, { contentPieces: original });
   const folded = edit(body, (x) => { x.contentPieces = [{ encryptedChanges: "encrypted_Uabc\",\"keyUsed\":\"key_z1\",\"madeAt\":5,\"privacy\":\"private" }]; });
@@ -187,6 +186,7 @@ test("hardening: a quirk string that swallows the following members is refused",
   assert.equal(core.canonicalize(JSON.stringify(JSON.parse(folded).contentPieces)), core.canonicalize(JSON.stringify(original)));
   const result = verify(folded);
   assert.equal(result.ok, false, `a different contentPieces verified: ${folded}`);
+  assert.equal(result.code, "ERR_MALFORMED");
 });
 
 test("re-signed with another key: verifies, and reports the new signer (binding is the caller's check)", () => {

@@ -48,12 +48,15 @@ test("after expiry the id is dropped, and a new claim of it is true again", () =
   });
 });
 
-test("an expiresAt already passed is refused and not stored", () => {
+test("an expiresAt already passed is refused and not stored; expiresAt == now is still valid", () => {
   withSet((set) => {
     assert.equal(set.claim("co_zOld", T0 - 1, T0), false);
-    assert.equal(set.claim("co_zOld", T0, T0), false, "expiresAt == now");
     assert.equal(set.count, 0);
     assert.equal(set.claim("co_zOld", T0 + W, T0), true, "a valid claim afterwards is the first");
+    // The envelope accepts a request at now == createdAt + window; the set agrees.
+    assert.equal(set.claim("co_zEdge", T0, T0), true, "expiresAt == now");
+    assert.equal(set.claim("co_zEdge", T0, T0), false);
+    assert.equal(set.count, 2);
   });
 });
 
