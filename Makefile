@@ -9,7 +9,10 @@ export DENO_NO_UPDATE_CHECK := 1
 BUILD := build
 WASM_OUT := js-glue/dist/jazzrpc.wasm
 
-.PHONY: all setup native asan wasm test test-native test-asan test-node demo clean
+DENO := node_modules/.bin/deno
+DENO_FLAGS := --no-check --allow-read --allow-write --allow-env --allow-run --unstable-kv
+
+.PHONY: all setup native asan wasm test test-native test-asan test-node test-deno test-types demo clean
 
 all: native wasm
 
@@ -35,7 +38,7 @@ wasm: setup
 	@echo "wasm: $(WASM_OUT) $$(stat -c %s $(WASM_OUT)) bytes, $$(gzip -9c $(WASM_OUT) | wc -c) gzipped"
 
 # ---- tests ------------------------------------------------------------------
-test: test-native test-asan test-node
+test: test-native test-asan test-node test-deno test-types
 	@echo "make test: all suites passed"
 
 test-native: native
@@ -49,6 +52,14 @@ test-asan: asan
 test-node: wasm
 	@echo "== node:test, wasm core"
 	@node --test tests/node/
+
+test-deno: wasm
+	@echo "== deno test, the same API scenarios (memory and Deno KV guards, deno bundle)"
+	@NO_COLOR=1 $(DENO) test $(DENO_FLAGS) tests/deno/
+
+test-types: setup
+	@echo "== tsc --noEmit over a typed example"
+	@node_modules/.bin/tsc -p tests/types && echo "types: ok"
 
 # ---- demo -------------------------------------------------------------------
 demo: wasm

@@ -68,11 +68,22 @@ export class DenoKvReplayGuard {
   }
   async claim(id, expiresAt) {
     const key = [...this.#prefix, id];
-    const result = await this.#kv
-      .atomic()
-      .check({ key, versionstamp: null })
-      .set(key, expiresAt, { expireIn: ttlOf(expiresAt, this.#now()) })
-      .commit();
+    let result;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        result = await this.#kv
+          .atomic()
+          .check({ key, versionstamp: null })
+          .set(key, expiresAt, { expireIn: ttlOf(expiresAt, this.#now()) })
+          .commit();
+        break;
+      } catch (error) {
+        // A local KV file shared by processes answers "database is locked" under
+        // contention; the atomic write did not happen, so trying again is safe.
+        if (attempt >= 20 || !/locked|busy/i.test(String(error?.message))) throw error;
+        await new Promise((resolve) => setTimeout(resolve, attempt * 2));
+      }
+    }
     if (result.ok) return true;
     // KV's expiry is lazy: an entry past its time may still be there. Such an id
     // is expired for us too (the window check refuses its request), so it stays refused.
