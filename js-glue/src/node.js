@@ -18,3 +18,4 @@ async function readWasm() {
 
 /** The initialized wasm core. */
 export const core = await init(readWasm());
+export { toNodeListener } from "./node-http.js";
