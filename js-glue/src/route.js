@@ -12,6 +12,7 @@ import { JazzRequestError, errorResponse, isJazzRequestError } from "./request-e
 import { parseDefinition, validate } from "./schema.js";
 import { MemoryReplayGuard, claimWithin } from "./guards.js";
 import { readBody } from "./body.js";
+import { ALREADY_HANDLED, describeStatus } from "./errors.js";
 
 const DEFAULTS = {
   window: 60_000,
@@ -21,21 +22,16 @@ const DEFAULTS = {
   guardTimeoutMs: 5_000,
 };
 
-// What handle() answers for each verdict of the core. Messages follow jazz-tools where it has one.
-const REJECTIONS = {
-  ERR_NOT_JSON: [400, "Request payload is not valid"],
-  ERR_TOO_LARGE: [413, "Request payload is too large"],
-  ERR_TOO_DEEP: [400, "Request payload is nested too deeply"],
-  ERR_MALFORMED: [400, "Request payload is not valid"],
-  ERR_BAD_SIGNATURE: [401, "Invalid signature"],
-  ERR_BAD_KEY: [401, "Invalid signature"],
-  ERR_BAD_ENCODING: [401, "Invalid signature"],
-  ERR_BAD_ID: [401, "Invalid signature"],
-  ERR_EXPIRED: [401, "Authentication token is expired"],
-  ERR_FUTURE: [401, "Request is dated in the future"],
-  ERR_WRONG_ROUTE: [400, "Request was signed for another route"],
-  ERR_WRONG_WORKER: [400, "Request was signed for another worker"],
-};
+// handle() answers a refused request with the core's status and message
+// (errors.js); a key, encoding or id that does not check out is, to the sender,
+// a signature that does not verify.
+const SIGNATURE_FAILURES = new Set(["ERR_BAD_KEY", "ERR_BAD_ENCODING", "ERR_BAD_ID"]);
+const TOO_LARGE = describeStatus(2);
+
+function rejection(verdict) {
+  if (SIGNATURE_FAILURES.has(verdict.code)) return new JazzRequestError("Invalid signature", 401);
+  return new JazzRequestError(verdict.message, verdict.status);
+}
 
 const pathOf = (url) => new URL(url, "http://jazzrpc.invalid").pathname;
 
@@ -157,7 +153,7 @@ class Route {
     if (request.method !== "POST") throw new JazzRequestError("Method not allowed: use POST", 405);
 
     const body = await readBody(request, opts.maxBodyBytes);
-    if (body === null) throw new JazzRequestError(REJECTIONS.ERR_TOO_LARGE[1], 413);
+    if (body === null) throw new JazzRequestError(TOO_LARGE.message, TOO_LARGE.status);
 
     const core = getCore();
     const verdict = core.verifyMessage(
@@ -165,10 +161,7 @@ class Route {
       { kind: "request", url: this.path, workerId: this.workerId },
       { now: opts.now(), window: opts.window, skew: opts.skew, maxBytes: opts.maxBodyBytes, maxDepth: opts.maxDepth },
     );
-    if (!verdict.ok) {
-      const [status, message] = REJECTIONS[verdict.code] ?? [400, "Request payload is not valid"];
-      throw new JazzRequestError(message, status);
-    }
+    if (!verdict.ok) throw rejection(verdict);
 
     const guard = opts.replayGuard ?? worker.replayGuard ?? (this.#defaultGuard ??= new MemoryReplayGuard({ now: opts.now }));
     let first;
@@ -178,7 +171,7 @@ class Route {
       report(opts, error);
       throw new JazzRequestError("Replay guard unavailable, try again", 503);
     }
-    if (first !== true) throw new JazzRequestError("Request payload is already handled", 400);
+    if (first !== true) throw new JazzRequestError(ALREADY_HANDLED.message, ALREADY_HANDLED.status);
 
     const value = await validate(this.#request, verdict.value, "Request payload is not valid", 400);
     const madeBy = Object.freeze({ id: verdict.madeBy, signerID: verdict.signerID });

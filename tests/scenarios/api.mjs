@@ -231,10 +231,10 @@ export const scenarios = [
 
       // Moved to another route, or to another worker.
       const other = lib.defineRequest({ url: "/api/cancel-ticket", workerId: s.worker.id, request: s.route.requestSchema, response: s.route.responseSchema, options: { now: s.time.now } });
-      await expectError(await s.handle(post(await captureBody(s, { eventId: "e1" }, other))), 400, "Request was signed for another route");
+      await expectError(await s.handle(post(await captureBody(s, { eventId: "e1" }, other))), 400, "Request is signed for another route");
       const otherWorker = lib.Account.create();
       const elsewhere = lib.defineRequest({ url: s.route.url, workerId: otherWorker.id, request: s.route.requestSchema, response: s.route.responseSchema, options: { now: s.time.now } });
-      await expectError(await s.handle(post(await captureBody(s, { eventId: "e1" }, elsewhere))), 400, "Request was signed for another worker");
+      await expectError(await s.handle(post(await captureBody(s, { eventId: "e1" }, elsewhere))), 400, "Request is signed for another worker");
 
       // Expired: 60 s by default; future-dated beyond the 10 s skew.
       const fresh = await captureBody(s, { eventId: "e2" });
