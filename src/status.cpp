@@ -21,6 +21,7 @@ const char *status_name(Status status) noexcept {
     case Status::bad_id: return "ERR_BAD_ID";
     case Status::wrong_signer: return "ERR_WRONG_SIGNER";
     case Status::wrong_request: return "ERR_WRONG_REQUEST";
+    case Status::unbound_signer: return "ERR_UNBOUND_SIGNER";
   }
   return "ERR_INTERNAL";
 }

@@ -23,6 +23,7 @@ enum class Status : int {
   bad_id = 14,           // the id is not the one derived from the content and signer
   wrong_signer = 15,     // a response not signed by the worker
   wrong_request = 16,    // a response to another request
+  unbound_signer = 17,   // a jazz-tools body whose signer did not create the request
 };
 
 const char *status_name(Status status) noexcept;

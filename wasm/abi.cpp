@@ -16,6 +16,7 @@
 #include "base58.h"
 #include "envelope.h"
 #include "hash.h"
+#include "jazz.h"
 #include "json.h"
 #include "message.h"
 #include "replay_set.h"
@@ -302,6 +303,18 @@ int jazzrpc_message_verify(const char *body, size_t body_len, const char *spec_j
   output(info.envelope.parsed ? envelope_report(info.envelope, {{u"madeBy", info.made_by}},
                                                 status == Status::ok ? info.value_canonical : std::string())
                               : std::string());
+  return fail(status);
+}
+
+int jazzrpc_jazz_message_verify(const char *body, size_t body_len, double now, double window_ms, double skew_ms,
+                                size_t max_bytes, uint32_t max_depth) {
+  EnvelopeOptions options;
+  options.window_ms = window_ms;
+  options.skew_ms = skew_ms;
+  options.limits = ParseLimits::from(max_bytes, max_depth);
+  JazzInfo info;
+  const Status status = jazz_message_verify(view(body, body_len), now, options, info);
+  output(info.envelope.parsed ? envelope_report(info.envelope, {{u"creator", info.creator}}, {}) : std::string());
   return fail(status);
 }
 

@@ -39,7 +39,8 @@ enum jazzrpc_status {
   JAZZRPC_ERR_WRONG_WORKER = 13,   /* signed for another worker */
   JAZZRPC_ERR_BAD_ID = 14,         /* id not derived from the content and signer */
   JAZZRPC_ERR_WRONG_SIGNER = 15,   /* a response not signed by the worker */
-  JAZZRPC_ERR_WRONG_REQUEST = 16   /* a response to another request */
+  JAZZRPC_ERR_WRONG_REQUEST = 16,  /* a response to another request */
+  JAZZRPC_ERR_UNBOUND_SIGNER = 17  /* jazz-tools body: the signer did not create the request */
 };
 
 /* memory and output */
@@ -97,6 +98,11 @@ int jazzrpc_account_signer_id(const char *account_id, size_t account_id_len);   
 int jazzrpc_message_sign(const char *secret, size_t secret_len, const char *spec_json, size_t spec_len);
 int jazzrpc_message_verify(const char *body, size_t body_len, const char *spec_json, size_t spec_len, double now,
                            double window_ms, double skew_ms, size_t max_bytes, uint32_t max_depth);
+
+/* jazz-tools bodies (src/jazz.h): envelope_verify plus the signer binding; writes
+   {"id","signerID","createdAt","expiresAt","creator"} when the envelope parsed. */
+int jazzrpc_jazz_message_verify(const char *body, size_t body_len, double now, double window_ms, double skew_ms,
+                                size_t max_bytes, uint32_t max_depth);
 
 /* replay set: handles > 0 */
 int jazzrpc_replay_create(void);

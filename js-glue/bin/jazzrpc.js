@@ -85,11 +85,22 @@ const commands = {
       skew: number(skew, "skew", 10000),
     };
     const body = await readStdin();
-    const v = core.verifyEnvelope(body, options);
+    // A jazz-tools body (CoJSON pieces with headers) must also be signed by the
+    // account that created the request; other bodies are checked as envelopes.
+    const v = isJazzToolsBody(body) ? core.verifyJazzMessage(body, options) : core.verifyEnvelope(body, options);
     const line = { ok: v.ok, code: v.code, status: v.status, message: v.message, id: v.id, signerID: v.signerID };
     return { output: JSON.stringify(line), exitCode: v.ok ? 0 : 1 };
   },
 };
+
+function isJazzToolsBody(bytes) {
+  try {
+    const { contentPieces } = JSON.parse(new TextDecoder().decode(bytes));
+    return Array.isArray(contentPieces) && contentPieces.some((p) => p !== null && typeof p === "object" && "header" in p);
+  } catch {
+    return false;
+  }
+}
 
 async function main(argv) {
   const [command, ...rest] = argv;

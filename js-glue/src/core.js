@@ -342,7 +342,20 @@ export class Core {
    * Verifies a request body at time `now` (the caller's clock; the core has none).
    * Never throws for a bad body: returns {ok:false, code, status, message, ...}.
    */
-  verifyEnvelope(body, { now, window = 60000, skew = 10000, maxBytes, maxDepth } = {}) {
+  verifyEnvelope(body, options = {}) {
+    return this.#verifyReported("jazzrpc_envelope_verify", body, options, {});
+  }
+
+  /**
+   * Verifies a jazz-tools request or response body: the envelope, then that its
+   * signer is the account that created the CoValue it names (`creator`).
+   * Never throws for a bad body.
+   */
+  verifyJazzMessage(body, options = {}) {
+    return this.#verifyReported("jazzrpc_jazz_message_verify", body, options, { creator: null });
+  }
+
+  #verifyReported(exportName, body, { now, window = 60000, skew = 10000, maxBytes, maxDepth } = {}, extra) {
     const input = jsonText(body, "body");
     const args = [
       finite(now, "now"), duration(window, "window"), duration(skew, "skew"),
@@ -351,16 +364,18 @@ export class Core {
     let abiStatus = this.#jsonStatus(input, args[3]);
     let report = {};
     if (!abiStatus) {
-      const result = this.#call("jazzrpc_envelope_verify", input, ...args);
+      const result = this.#call(exportName, input, ...args);
       abiStatus = result < 0 ? -result : 0;
       report = this.#outputReport();
     }
-    return withReport(abiStatus, {
+    const fields = {
       id: report.id ?? null,
       signerID: report.signerID ?? null,
       createdAt: report.createdAt ?? null,
       expiresAt: report.expiresAt ?? null,
-    });
+    };
+    for (const key of Object.keys(extra)) fields[key] = report[key] ?? null;
+    return withReport(abiStatus, fields);
   }
 
   // ---- jazzrpc messages: envelopes bound to url, worker and request ----

@@ -20,6 +20,7 @@ const STATUS_TABLE = [
   ["ERR_BAD_ID", 400, "Request id does not match its content"],
   ["ERR_WRONG_SIGNER", 401, "Response is not signed by the worker"],
   ["ERR_WRONG_REQUEST", 400, "Response answers another request"],
+  ["ERR_UNBOUND_SIGNER", 401, "Request is not signed by its creator"],
 ].map(([code, status, message]) => Object.freeze({ code, status, message }));
 
 /** The answer to a request id that was already claimed (not a core status). */
@@ -29,7 +30,7 @@ export const ALREADY_HANDLED = Object.freeze({
   message: "Request payload is already handled",
 });
 
-/** {code, status, message} of a core status (0..16); unknown values are internal errors. */
+/** {code, status, message} of a core status (0..17); unknown values are internal errors. */
 export function describeStatus(abiStatus) {
   return (
     STATUS_TABLE[abiStatus] ??
