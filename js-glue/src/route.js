@@ -9,7 +9,7 @@
 
 import { getCore } from "./wasm.js";
 import { JazzRequestError, errorResponse, isJazzRequestError } from "./request-error.js";
-import { parseDefinition, validate } from "./schema.js";
+import { parseDefinition, usesCoValues, validate } from "./schema.js";
 import { MemoryReplayGuard, claimWithin } from "./guards.js";
 import { readBody } from "./body.js";
 import { ALREADY_HANDLED, describeStatus } from "./errors.js";
@@ -68,10 +68,29 @@ class Route {
    */
   async send(values, options = {}) {
     const { owner } = options;
-    if (!owner || typeof owner.secret !== "string") {
-      throw new JazzRequestError("send() needs { owner }: the account that signs the request", 400);
-    }
     const opts = this.#options;
+    const verifyOptions = { window: opts.window, skew: opts.skew, maxBytes: opts.maxBodyBytes, maxDepth: opts.maxDepth };
+    let prepared;
+    if (isJazzAccount(owner)) {
+      const value = await validate(this.#request, values, "Request payload is not valid", 400);
+      const jazz = await loadJazzPath();
+      prepared = await jazz.prepareJazzRequest({
+        workerId: this.workerId, values: value, owner, request: this.#request, response: this.#response, now: opts.now, verifyOptions,
+      });
+    } else {
+      if (!owner || typeof owner.secret !== "string") {
+        throw new JazzRequestError("send() needs { owner }: the account that signs the request", 400);
+      }
+      if (usesCoValues(this.#request) || usesCoValues(this.#response)) {
+        throw new JazzRequestError("CoValue schemas need a jazz-tools Account as owner", 400);
+      }
+      prepared = await this.#preparePlainRequest(values, owner, opts, verifyOptions);
+    }
+    const payload = await post(prepared.body, this.url, options, opts);
+    return prepared.readPayload(payload);
+  }
+
+  async #preparePlainRequest(values, owner, opts, verifyOptions) {
     const value = await validate(this.#request, values, "Request payload is not valid", 400);
     const core = getCore();
     const body = core.signMessage(owner.secret, {
@@ -83,50 +102,16 @@ class Route {
       createdAt: opts.now(),
     });
     const requestId = JSON.parse(body).id;
-
-    const doFetch = options.fetch ?? opts.fetch ?? globalThis.fetch;
-    const target = options.baseUrl ? new URL(this.url, options.baseUrl) : this.url;
-    let response;
-    try {
-      response = await doFetch(target, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", ...options.headers },
-        body,
-      });
-    } catch (cause) {
-      throw new JazzRequestError("Request failed: the server could not be reached", 503, undefined, { cause });
-    }
-
-    if (!response.ok) {
-      if (response.headers.has("X-Jazz-Request-Error")) {
-        let error;
-        try {
-          error = await response.json();
-        } catch (cause) {
-          throw new JazzRequestError("Request failed", response.status, undefined, { cause });
-        }
-        throw new JazzRequestError(String(error?.message ?? "Request failed"), Number(error?.code ?? response.status), error?.details);
-      }
-      throw new JazzRequestError("Request failed", response.status);
-    }
-
-    let payload;
-    try {
-      const parsed = await response.json();
-      if (parsed?.type !== "success" || typeof parsed.payload !== "object" || parsed.payload === null) throw new Error("not a success payload");
-      payload = JSON.stringify(parsed.payload);
-    } catch (cause) {
-      throw new JazzRequestError("Response payload is not valid", 502, undefined, { cause });
-    }
-    const verdict = core.verifyMessage(
-      payload,
-      { kind: "response", url: this.path, workerId: this.workerId, inResponseTo: requestId },
-      { now: opts.now(), window: opts.window, skew: opts.skew, maxBytes: opts.maxBodyBytes, maxDepth: opts.maxDepth },
-    );
-    if (!verdict.ok) {
-      throw new JazzRequestError(`Response refused: ${verdict.message}`, 502, { code: verdict.code });
-    }
-    return validate(this.#response, verdict.value, "Response payload is not valid", 502);
+    const readPayload = async (payload) => {
+      const verdict = core.verifyMessage(
+        payload,
+        { kind: "response", url: this.path, workerId: this.workerId, inResponseTo: requestId },
+        { ...verifyOptions, now: opts.now() },
+      );
+      if (!verdict.ok) throw new JazzRequestError(`Response refused: ${verdict.message}`, 502, { code: verdict.code });
+      return validate(this.#response, verdict.value, "Response payload is not valid", 502);
+    };
+    return { body, readPayload };
   }
 
   /**
@@ -147,7 +132,8 @@ class Route {
   }
 
   async #handle(request, worker, handler, opts) {
-    if (!worker || typeof worker.secret !== "string" || worker.id !== this.workerId) {
+    const jazzWorker = isJazzAccount(worker);
+    if (!jazzWorker && (!worker || typeof worker.secret !== "string" || worker.id !== this.workerId)) {
       throw new Error(`handle(): the worker given is not the route's worker ${this.workerId}`);
     }
     if (request.method !== "POST") throw new JazzRequestError("Method not allowed: use POST", 405);
@@ -155,12 +141,12 @@ class Route {
     const body = await readBody(request, opts.maxBodyBytes);
     if (body === null) throw new JazzRequestError(TOO_LARGE.message, TOO_LARGE.status);
 
+    // The core checks the body: jazz-tools' format for a jazz-tools worker, ours otherwise.
     const core = getCore();
-    const verdict = core.verifyMessage(
-      body,
-      { kind: "request", url: this.path, workerId: this.workerId },
-      { now: opts.now(), window: opts.window, skew: opts.skew, maxBytes: opts.maxBodyBytes, maxDepth: opts.maxDepth },
-    );
+    const limits = { now: opts.now(), window: opts.window, skew: opts.skew, maxBytes: opts.maxBodyBytes, maxDepth: opts.maxDepth };
+    const verdict = jazzWorker
+      ? core.verifyJazzMessage(body, limits)
+      : core.verifyMessage(body, { kind: "request", url: this.path, workerId: this.workerId }, limits);
     if (!verdict.ok) throw rejection(verdict);
 
     const guard = opts.replayGuard ?? worker.replayGuard ?? (this.#defaultGuard ??= new MemoryReplayGuard({ now: opts.now }));
@@ -173,18 +159,32 @@ class Route {
     }
     if (first !== true) throw new JazzRequestError(ALREADY_HANDLED.message, ALREADY_HANDLED.status);
 
+    const runHandler = async (value, madeBy) => {
+      try {
+        return await handler(value, madeBy);
+      } catch (error) {
+        if (isJazzRequestError(error)) {
+          const code = Number.isInteger(error.code) && error.code >= 400 && error.code <= 599 ? error.code : 500;
+          throw new JazzRequestError(String(error.message), code, error.details);
+        }
+        throw error;
+      }
+    };
+
+    if (jazzWorker) {
+      const jazz = await loadJazzPath();
+      return jazz.handleJazzRequest({
+        bodyText: new TextDecoder().decode(body), verdict, worker, handler: runHandler,
+        request: this.#request, response: this.#response, now: opts.now,
+      });
+    }
+    if (usesCoValues(this.#request) || usesCoValues(this.#response)) {
+      throw new Error("handle(): CoValue schemas need a jazz-tools Account as worker");
+    }
+
     const value = await validate(this.#request, verdict.value, "Request payload is not valid", 400);
     const madeBy = Object.freeze({ id: verdict.madeBy, signerID: verdict.signerID });
-    let result;
-    try {
-      result = await handler(value, madeBy);
-    } catch (error) {
-      if (isJazzRequestError(error)) {
-        const code = Number.isInteger(error.code) && error.code >= 400 && error.code <= 599 ? error.code : 500;
-        throw new JazzRequestError(String(error.message), code, error.details);
-      }
-      throw error;
-    }
+    const result = await runHandler(value, madeBy);
     let responseValue;
     try {
       responseValue = await validate(this.#response, result ?? {}, "Response payload is not valid", 500);
@@ -205,6 +205,58 @@ class Route {
       headers: { "Content-Type": "application/json" },
     });
   }
+}
+
+// POSTs a signed body; resolves to the success payload's JSON text, or throws the
+// server's error (as jazz-tools' send() does) or a network failure as JazzRequestError.
+async function post(body, url, options, opts) {
+  const doFetch = options.fetch ?? opts.fetch ?? globalThis.fetch;
+  const target = options.baseUrl ? new URL(url, options.baseUrl) : url;
+  let response;
+  try {
+    response = await doFetch(target, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...options.headers },
+      body,
+    });
+  } catch (cause) {
+    throw new JazzRequestError("Request failed: the server could not be reached", 503, undefined, { cause });
+  }
+  if (!response.ok) {
+    if (response.headers.has("X-Jazz-Request-Error")) {
+      let error;
+      try {
+        error = await response.json();
+      } catch (cause) {
+        throw new JazzRequestError("Request failed", response.status, undefined, { cause });
+      }
+      throw new JazzRequestError(String(error?.message ?? "Request failed"), Number(error?.code ?? response.status), error?.details);
+    }
+    throw new JazzRequestError("Request failed", response.status);
+  }
+  try {
+    const parsed = await response.json();
+    if (parsed?.type !== "success" || typeof parsed.payload !== "object" || parsed.payload === null) throw new Error("not a success payload");
+    return JSON.stringify(parsed.payload);
+  } catch (cause) {
+    throw new JazzRequestError("Response payload is not valid", 502, undefined, { cause });
+  }
+}
+
+/** A jazz-tools Account (or anything carrying its $jazz handle): the jazz-tools path. */
+const isJazzAccount = (x) => x !== null && typeof x === "object" && typeof x.$jazz === "object" && x.$jazz?.localNode !== undefined;
+
+let jazzPath;
+// jazz-tools is an optional peer dependency: loaded only when a jazz-tools Account is
+// used. The specifier is computed so that bundlers (deno bundle, wrangler) leave it
+// alone instead of requiring jazz-tools in every bundle.
+const JAZZ_PATH = "./jazz.js";
+function loadJazzPath() {
+  jazzPath ??= import(/* @vite-ignore */ new URL(JAZZ_PATH, import.meta.url).href).catch((cause) => {
+    jazzPath = undefined;
+    throw new Error("A jazz-tools Account was given, but jazz-tools could not be loaded: install jazz-tools", { cause });
+  });
+  return jazzPath;
 }
 
 function report(opts, error) {

@@ -5,23 +5,37 @@
 import { JazzRequestError } from "./request-error.js";
 
 const isStandardSchema = (s) => s !== null && (typeof s === "object" || typeof s === "function") && "~standard" in s;
+/** A jazz-tools CoValue schema (co.map(…), co.list(…)…): loaded by the jazz path, not validated here. */
+export const isCoValueSchema = (s) => s !== null && (typeof s === "object" || typeof s === "function") && s.collaborative === true;
 
-/** Normalises a route's request or response option. */
+/**
+ * Normalises a route's request or response option to { schema, resolve, jazzResolve }.
+ * jazzResolve is what jazz-tools uses: the given resolve with { schema }, true for a bare shape.
+ */
 export function parseDefinition(option, which) {
   if (option === null || typeof option !== "object") {
     throw new TypeError(`defineRequest: '${which}' must be { schema } or a shape of field schemas`);
   }
-  const hasSchema = Object.prototype.hasOwnProperty.call(option, "schema") && !isStandardSchema(option);
+  const hasSchema =
+    Object.prototype.hasOwnProperty.call(option, "schema") && !isStandardSchema(option) && !isCoValueSchema(option);
   const schema = hasSchema ? option.schema : option;
   const resolve = hasSchema ? option.resolve : undefined;
-  if (!isStandardSchema(schema)) {
+  if (!isStandardSchema(schema) && !isCoValueSchema(schema)) {
     for (const [field, fieldSchema] of Object.entries(schema)) {
-      if (!isStandardSchema(fieldSchema)) {
-        throw new TypeError(`defineRequest: '${which}.${field}' is not a Standard Schema (zod 4, valibot, arktype…)`);
+      if (!isStandardSchema(fieldSchema) && !isCoValueSchema(fieldSchema)) {
+        throw new TypeError(
+          `defineRequest: '${which}.${field}' is neither a Standard Schema (zod 4, valibot, arktype…) nor a CoValue schema`,
+        );
       }
     }
   }
-  return { schema, resolve };
+  return { schema, resolve, jazzResolve: hasSchema ? option.resolve : true };
+}
+
+/** True when the definition holds CoValue schemas, which only the jazz-tools path can carry. */
+export function usesCoValues(definition) {
+  const { schema } = definition;
+  return isCoValueSchema(schema) || (!isStandardSchema(schema) && Object.values(schema).some(isCoValueSchema));
 }
 
 function issuesOf(result, prefix) {
@@ -37,6 +51,7 @@ function issuesOf(result, prefix) {
  */
 export async function validate(definition, values, message, status) {
   const { schema } = definition;
+  if (isCoValueSchema(schema)) return values;
   if (values === null || typeof values !== "object" || Array.isArray(values)) {
     throw new JazzRequestError(message, status, { issues: [{ path: [], message: "Expected an object" }] });
   }
@@ -48,6 +63,11 @@ export async function validate(definition, values, message, status) {
   const output = {};
   const issues = [];
   for (const [field, fieldSchema] of Object.entries(schema)) {
+    if (isCoValueSchema(fieldSchema)) {
+      // A CoValue travels as CoJSON and is loaded (and checked) by jazz-tools.
+      if (values[field] !== undefined) output[field] = values[field];
+      continue;
+    }
     const result = await fieldSchema["~standard"].validate(values[field]);
     if (result.issues) issues.push(...issuesOf(result, [field]));
     else if (result.value !== undefined) output[field] = result.value;
