@@ -7,7 +7,16 @@
 // the time window and that its signer created the CoValue it names; the replay
 // guard (never a `$handled` field) is claimed by route.js before anything here runs.
 
-import { Account, Group, co, cojsonInternals, exportCoValue, importContentPieces, loadCoValue } from "jazz-tools";
+import {
+  Account,
+  Group,
+  co,
+  coValueClassFromCoValueClassOrSchema,
+  cojsonInternals,
+  exportCoValue,
+  importContentPieces,
+  loadCoValue,
+} from "jazz-tools";
 import { getCore } from "./wasm.js";
 import { JazzRequestError } from "./request-error.js";
 import { isCoValueSchema } from "./schema.js";
@@ -15,6 +24,11 @@ import { isCoValueSchema } from "./schema.js";
 /** The CoValue schema of a definition: as given, or a CoMap of the shape. */
 function coSchemaOf(definition) {
   return isCoValueSchema(definition.schema) ? definition.schema : co.map(definition.schema);
+}
+
+/** Loads a CoValue of the definition's schema, as jazz-tools' handle() loads it. */
+function loadAs(definition, id, account, resolve) {
+  return loadCoValue(coValueClassFromCoValueClassOrSchema(coSchemaOf(definition)), id, { resolve, loadAs: account });
 }
 
 const signerOf = (account) => {
@@ -57,7 +71,7 @@ export async function handleJazzRequest({ bodyText, verdict, worker, handler, re
   const node = worker.$jazz.localNode;
   const { contentPieces } = JSON.parse(bodyText);
   const madeBy = await importAndLoadCreator(contentPieces, verdict, worker);
-  const value = await loadCoValue(coSchemaOf(request), verdict.id, { resolve: request.jazzResolve, loadAs: worker });
+  const value = await loadAs(request, verdict.id, worker, request.jazzResolve);
   if (!value.$isLoaded) throw new JazzRequestError("Value not found", 400);
 
   const tracking = node.syncManager.trackDirtyCoValues();
@@ -112,7 +126,7 @@ export async function prepareJazzRequest({ workerId, values, owner, request, res
         : ["admin", "manager", "writer"].includes(target.getRoleOf(verdict.creator));
     if (!isWorker) throw new JazzRequestError("Response refused: not signed by the worker", 502, { code: "ERR_WRONG_SIGNER" });
     await importAndLoadCreator(JSON.parse(payloadText).contentPieces, verdict, owner);
-    const value = await loadCoValue(coSchemaOf(response), verdict.id, { resolve: response.jazzResolve, loadAs: owner });
+    const value = await loadAs(response, verdict.id, owner, response.jazzResolve);
     if (!value.$isLoaded) throw new JazzRequestError("Response payload is not valid", 502);
     return value;
   }
