@@ -10,28 +10,41 @@ import { setup, installFetch, Event } from "./scenario.mjs";
 let s;
 let restoreFetch;
 before(async () => {
-  s = await setup({ capacity: 2 });
+  s = await setup();
   restoreFetch = installFetch({ "/ours/book-event-ticket": s.oursHandle, "/jazz/book-event-ticket": s.theirsHandle });
 });
 after(() => restoreFetch?.());
 
-const loadEventAs = (client) => Event.load(s.event.$jazz.id, { loadAs: client });
+const loadEventAs = (event, client) => Event.load(event.$jazz.id, { loadAs: client });
+const isFullError = (error) => {
+  assert.ok(isJazzRequestError(error));
+  assert.equal(error.message, "Event is full");
+  assert.equal(error.code, 400);
+  return true;
+};
 
-test("a real jazz-tools client books through our handle() until the event is full", async () => {
+// Books with each client in turn on a new event of capacity 2: two tickets, then Event is full.
+async function bookUntilFull(route) {
+  const event = await s.createEvent(2);
   const [alice, bob, carol] = s.clients;
   for (const client of [alice, bob]) {
-    const { ticket } = await s.routes.jazzClient.toOurs.send({ event: await loadEventAs(client) }, { owner: client });
+    const { ticket } = await route.send({ event: await loadEventAs(event, client) }, { owner: client });
     assert.ok(ticket.$isLoaded, "the response's ticket arrives loaded");
-    assert.equal(ticket.account.$jazz.id, client.$jazz.id, "madeBy was the jazz-tools client account");
-    assert.equal(ticket.event.$jazz.id, s.event.$jazz.id);
+    assert.equal(ticket.account.$jazz.id, client.$jazz.id, "madeBy was the client's jazz-tools account");
+    assert.equal(ticket.event.$jazz.id, event.$jazz.id);
   }
-  await assert.rejects(s.routes.jazzClient.toOurs.send({ event: await loadEventAs(carol) }, { owner: carol }), (error) => {
-    assert.ok(isJazzRequestError(error));
-    assert.equal(error.message, "Event is full");
-    assert.equal(error.code, 400);
-    return true;
-  });
-  const event = await Event.load(s.event.$jazz.id, { loadAs: s.worker, resolve: { reservations: true } });
-  assert.equal(event.reservations.length, 2);
+  await assert.rejects(route.send({ event: await loadEventAs(event, carol) }, { owner: carol }), isFullError);
+  const booked = await Event.load(event.$jazz.id, { loadAs: s.worker, resolve: { reservations: true } });
+  assert.equal(booked.reservations.length, 2);
   assert.deepEqual(s.errors, []);
-});
+}
+
+test("a real jazz-tools client books through our handle() until the event is full", () =>
+  bookUntilFull(s.routes.jazzClient.toOurs));
+
+test("our send() with a jazz-tools Account books through a real jazz-tools handle()", () =>
+  bookUntilFull(s.routes.ourClient.toJazz));
+
+test("our send() and our handle(), both with jazz-tools Accounts", () => bookUntilFull(s.routes.ourClient.toOurs));
+
+test("control: jazz-tools against itself, the same scenario", () => bookUntilFull(s.routes.jazzClient.toJazz));

@@ -34,15 +34,19 @@ export const bookTicket = (worker, ErrorClass) => async ({ event }, madeBy) => {
   return { ticket };
 };
 
-export async function setup({ capacity = 2 } = {}) {
+export async function setup() {
   await setupJazzTestSync();
   const worker = await createJazzTestAccount();
   const clients = [];
   for (let i = 0; i < 3; i++) clients.push(await createJazzTestAccount());
   const eventGroup = Group.create(worker);
   eventGroup.makePublic("reader");
-  const event = Event.create({ name: "Jazz night", capacity, reservations: [] }, eventGroup);
-  await event.$jazz.waitForSync();
+  // An event the worker owns and everyone can read; each test books its own.
+  const createEvent = async (capacity) => {
+    const event = Event.create({ name: "Jazz night", capacity, reservations: [] }, eventGroup);
+    await event.$jazz.waitForSync();
+    return event;
+  };
 
   // Four routes: each library's defineRequest, pointed at each library's server.
   const OURS = "http://127.0.0.1/ours/book-event-ticket";
@@ -66,7 +70,7 @@ export async function setup({ capacity = 2 } = {}) {
       return { rejected: error };
     }
   };
-  return { worker, clients, event, eventGroup, routes, oursHandle, theirsHandle, errors, OURS, JAZZ };
+  return { worker, clients, createEvent, routes, oursHandle, theirsHandle, errors, OURS, JAZZ };
 }
 
 /** Routes fetch to the in-process servers by path; other URLs (cojson's data: wasm) pass through. */
