@@ -54,13 +54,20 @@ if [ ! -f "$DEPS/libsodium/src/libsodium/crypto_sign/ed25519/ref10/open.c" ]; th
   rm -rf "$DEPS/tmp"
 fi
 
-# npm packages, from the lockfile.
-if [ -f "$ROOT/package-lock.json" ]; then
-  stamp="$ROOT/node_modules/.jazzrpc-lock-stamp"
-  if [ ! -f "$stamp" ] || ! cmp -s "$ROOT/package-lock.json" "$stamp"; then
-    echo "setup: npm ci"
-    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
-    cp "$ROOT/package-lock.json" "$stamp"
+# npm packages, from the lockfiles: the workspace's, and the interop tests' own
+# (jazz-tools is large and only those tests use it).
+# jazz-tools' lockfile names optional native packages for other platforms that the
+# registry does not serve, which `npm ci` refuses; `npm install` installs the same
+# locked versions and skips them.
+npm_install() {
+  local dir=$1 verb=$2 stamp="$1/node_modules/.jazzrpc-lock-stamp"
+  [ -f "$dir/package-lock.json" ] || return 0
+  if [ ! -f "$stamp" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
+    echo "setup: npm $verb in ${dir#"$ROOT"/}"
+    (cd "$dir" && npm "$verb" --no-audit --no-fund --loglevel=error)
+    cp "$dir/package-lock.json" "$stamp"
   fi
-fi
+}
+npm_install "$ROOT" ci
+npm_install "$ROOT/tests/interop" install
 echo "setup: ok"

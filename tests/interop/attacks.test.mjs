@@ -1,0 +1,142 @@
+// Bad bodies against both servers over the same worker account: what jazz-tools
+// 0.20.19's handle() answers beside what ours answers. docs/compatibility.md keeps
+// this table; each row here asserts both columns.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { getCore } from "jazzrpc/node";
+import { experimental_defineRequest as jazzDefineRequest } from "jazz-tools";
+import { setup, installFetch, Event } from "./scenario.mjs";
+
+let s;
+let restoreFetch;
+let event;
+let captured;
+before(async () => {
+  s = await setup();
+  restoreFetch = installFetch({
+    "/ours/book-event-ticket": s.oursHandle,
+    "/jazz/book-event-ticket": s.theirsHandle,
+    "/capture/book-event-ticket": async (request) => {
+      captured = await request.text();
+      return new Response("captured", { status: 599 });
+    },
+  });
+  event = await s.createEvent(1000);
+});
+after(() => restoreFetch?.());
+
+// A fresh body from the real jazz-tools client, never sent anywhere.
+async function freshBody(client = s.clients[0]) {
+  const route = jazzDefineRequest({
+    url: "http://127.0.0.1/capture/book-event-ticket",
+    workerId: s.worker.$jazz.id,
+    request: { schema: { event: Event }, resolve: { event: { reservations: true } } },
+    response: { schema: { ticket: Event } },
+  });
+  captured = undefined;
+  await route.send({ event: await Event.load(event.$jazz.id, { loadAs: client }) }, { owner: client }).catch(() => {});
+  assert.ok(captured, "captured a jazz-tools body");
+  return captured;
+}
+
+const resign = (body, secret, createdAt) => {
+  const b = JSON.parse(body);
+  return getCore().signEnvelope({ contentPieces: b.contentPieces, id: b.id, createdAt }, secret);
+};
+const secretOf = (account) => account.$jazz.localNode.getCurrentAgent().currentSignerSecret();
+
+async function answer(path, body) {
+  const handler = path === "ours" ? s.oursHandle : s.theirsHandle;
+  const response = await handler(new Request(`http://127.0.0.1/${path}/book-event-ticket`, { method: "POST", headers: { "Content-Type": "application/json" }, body }));
+  if (response.rejected) return { rejected: true, error: String(response.rejected.message ?? response.rejected).slice(0, 60) };
+  const text = await response.text();
+  let message;
+  try {
+    message = JSON.parse(text).message;
+  } catch {}
+  return { status: response.status, message: response.status === 200 ? undefined : message };
+}
+
+// Each case makes a body per server (their replay states are separate), sends it, and compares.
+const cases = [
+  ["a valid request", async () => freshBody(), { status: 200 }, { status: 200 }],
+  [
+    "createdAt changed after signing",
+    async () => {
+      const b = JSON.parse(await freshBody());
+      b.createdAt += 1;
+      return JSON.stringify(b);
+    },
+    { status: 401, message: "Invalid signature" },
+    { status: 401, message: "Invalid signature" },
+  ],
+  [
+    "authToken changed",
+    async () => {
+      const b = JSON.parse(await freshBody());
+      b.authToken = b.authToken.slice(0, -3) + (b.authToken.endsWith("111") ? "222" : "111");
+      return JSON.stringify(b);
+    },
+    { status: 401, message: "Invalid signature" },
+    { status: 401, message: "Invalid signature" },
+  ],
+  [
+    "re-signed by an unrelated key with a fresh createdAt",
+    async () => resign(await freshBody(), getCore().signKeypair().signerSecret, Date.now()),
+    { status: 200 }, // jazz-tools accepts it: the signer is never tied to the creator
+    { status: 401, message: "Request is not signed by its creator" },
+  ],
+  [
+    "expired (signed by its creator 61 s ago)",
+    async () => resign(await freshBody(), secretOf(s.clients[0]), Date.now() - 61_000),
+    { status: 401, message: "Authentication token is expired" },
+    { status: 401, message: "Authentication token is expired" },
+  ],
+  [
+    "future-dated (signed by its creator 5 minutes ahead)",
+    async () => resign(await freshBody(), secretOf(s.clients[0]), Date.now() + 300_000),
+    { status: 200 }, // jazz-tools accepts it, and it stays valid for 6 minutes
+    { status: 401, message: "Request is dated in the future" },
+  ],
+  ["not JSON", async () => "{not json", { rejected: true }, { status: 400, message: "Request payload is not valid JSON" }],
+  [
+    "JSON without the envelope's fields",
+    async () => JSON.stringify({ contentPieces: [] }),
+    { status: 400, message: "Request payload is not valid" },
+    { status: 400, message: "Request payload is not valid" },
+  ],
+  [
+    "a 2 MiB body",
+    async () => JSON.stringify({ pad: "x".repeat(2 << 20) }),
+    { status: 400, message: "Request payload is not valid" }, // read and parsed whole first
+    { status: 413, message: "Request payload is too large" },
+  ],
+];
+
+const table = [];
+for (const [name, make, jazzExpected, oursExpected] of cases) {
+  test(`${name}: jazz-tools ${JSON.stringify(jazzExpected)}, ours ${JSON.stringify(oursExpected)}`, async () => {
+    const jazz = await answer("jazz", await make());
+    const ours = await answer("ours", await make());
+    table.push({ name, jazz, ours });
+    if (jazzExpected.rejected) assert.equal(jazz.rejected, true, JSON.stringify(jazz));
+    else assert.deepEqual(jazz, { status: jazzExpected.status, message: jazzExpected.message });
+    assert.deepEqual(ours, { status: oursExpected.status, message: oursExpected.message });
+  });
+}
+
+test("a replayed request: the second copy is refused by both, and the handler ran once", async () => {
+  const before = (await Event.load(event.$jazz.id, { loadAs: s.worker, resolve: { reservations: true } })).reservations.length;
+  for (const path of ["jazz", "ours"]) {
+    const body = await freshBody();
+    assert.equal((await answer(path, body)).status, 200);
+    assert.deepEqual(await answer(path, body), { status: 400, message: "Request payload is already handled" });
+  }
+  const after = (await Event.load(event.$jazz.id, { loadAs: s.worker, resolve: { reservations: true } })).reservations.length;
+  assert.equal(after - before, 2);
+});
+
+test("the table", () => {
+  for (const row of table) console.log(`${row.name.padEnd(55)} jazz-tools ${JSON.stringify(row.jazz)}  ours ${JSON.stringify(row.ours)}`);
+  assert.equal(table.length, cases.length);
+});
