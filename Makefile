@@ -12,7 +12,7 @@ WASM_OUT := js-glue/dist/jazzrpc.wasm
 DENO := node_modules/.bin/deno
 DENO_FLAGS := --no-check --allow-read --allow-write --allow-env --allow-run --unstable-kv
 
-.PHONY: all setup native asan wasm test test-native test-asan test-node test-deno test-types demo clean
+.PHONY: all setup native asan wasm test test-native test-asan test-node test-deno test-types test-workerd demo demo-node dev clean
 
 all: native wasm
 
@@ -38,7 +38,7 @@ wasm: setup
 	@echo "wasm: $(WASM_OUT) $$(stat -c %s $(WASM_OUT)) bytes, $$(gzip -9c $(WASM_OUT) | wc -c) gzipped"
 
 # ---- tests ------------------------------------------------------------------
-test: test-native test-asan test-node test-deno test-types
+test: test-native test-asan test-node test-deno test-types test-workerd
 	@echo "make test: all suites passed"
 
 test-native: native
@@ -61,9 +61,27 @@ test-types: setup
 	@echo "== tsc --noEmit over a typed example"
 	@node_modules/.bin/tsc -p tests/types && echo "types: ok"
 
+# workerd through Miniflare, offline: the shared API scenarios, the replay guard
+# object, workers-example (bundled by wrangler deploy --dry-run) and its size.
+test-workerd: wasm
+	@echo "== workerd (Miniflare): jazzrpc/cloudflare, the replay-guard Durable Object, workers-example"
+	@node --test tests/workerd/
+	@node_modules/.bin/tsc -p tests/workerd/types && echo "cloudflare types: ok"
+
 # ---- demo -------------------------------------------------------------------
+# The documentation's scenario on Workers, in workerd (workers-example/); stops by itself.
 demo: wasm
+	@node workers-example/scripts/demo.mjs
+
+# The same scenario on a Node server.
+demo-node: wasm
 	@node scripts/demo/run.mjs
+
+# wrangler dev serving workers-example on 127.0.0.1:$(PORT) until interrupted;
+# book from another shell with: node workers-example/client.mjs --url http://127.0.0.1:$(PORT)
+PORT ?= 8787
+dev: wasm
+	@node workers-example/scripts/dev.mjs $(PORT)
 
 clean:
 	rm -rf $(BUILD) $(WASM_OUT)

@@ -1,0 +1,76 @@
+// jazzrpc/cloudflare in real workerd (Miniflare): the shared API scenarios, the
+// replay guard's sweep, and how ids spread over shards.
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { bundleWorker, removeDir, startLocal, tempDir } from "./_support.mjs";
+
+const configPath = fileURLToPath(new URL("./wrangler.jsonc", import.meta.url));
+const outdir = await tempDir("workerd-test-bundle");
+const local = await startLocal({ configPath, bundle: await bundleWorker(configPath, outdir) });
+after(async () => {
+  await local.dispose();
+  await removeDir(outdir);
+});
+
+const get = async (path) => {
+  const response = await fetch(new URL(path, local.url));
+  const body = await response.json();
+  assert.equal(response.status, 200, JSON.stringify(body));
+  return body;
+};
+
+// ---- the shared API scenarios, inside workerd -----------------------------------
+const names = await get("/scenarios");
+names.api.forEach((name, i) => {
+  test(`workerd: ${name}`, async () => {
+    const result = await get(`/scenario?suite=api&i=${i}`);
+    assert.ok(result.ok, result.error);
+  });
+});
+for (const guard of ["memory", "durable"]) {
+  names.guard.forEach((name, i) => {
+    test(`workerd, ${guard === "memory" ? "MemoryReplayGuard" : "durableObjectReplayGuard"}: ${name}`, async () => {
+      const result = await get(`/scenario?suite=guard&i=${i}&guard=${guard}`);
+      assert.ok(result.ok, result.error);
+    });
+  });
+}
+
+// ---- the guard object's storage ---------------------------------------------------
+test("after the window, the alarm leaves no expired id in the guard object's storage", async (t) => {
+  const claimed = await get("/claim-many?name=sweep&shards=1&count=50&ttl=300");
+  assert.deepEqual(claimed, { first: 50, replaysAccepted: 0 });
+  const [before] = await get("/shard-stats?name=sweep&shards=1");
+  assert.equal(before.stored, 50);
+  assert.equal(before.inMemory, 50);
+  assert.ok(before.nextSweepAt > Date.now(), "a sweep is scheduled");
+  let stats = before;
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    [stats] = await get("/shard-stats?name=sweep&shards=1");
+    if (stats.stored === 0) break;
+  }
+  t.diagnostic(`stored before the sweep: ${before.stored}; after: ${stats.stored} (expired rows left: ${stats.expiredStored})`);
+  assert.equal(stats.stored, 0);
+  assert.equal(stats.expiredStored, 0);
+  assert.equal(stats.nextSweepAt, null, "nothing left to sweep");
+});
+
+test("with 8 shards, 10,000 ids leave no shard above twice its even share", async (t) => {
+  let first = 0;
+  for (let batch = 0; batch < 10; batch++) {
+    const result = await get("/claim-many?name=spread&shards=8&count=1000&ttl=60000");
+    assert.equal(result.replaysAccepted, 0);
+    first += result.first;
+  }
+  assert.equal(first, 10_000);
+  const stats = await get("/shard-stats?name=spread&shards=8");
+  const counts = stats.map((s) => s.stored);
+  const even = 10_000 / 8;
+  t.diagnostic(`ids per shard: ${counts.join(", ")}; max ${Math.max(...counts)}, even share ${even}`);
+  assert.equal(counts.reduce((a, b) => a + b, 0), 10_000);
+  assert.ok(Math.max(...counts) <= 2 * even, `a shard holds ${Math.max(...counts)} > ${2 * even}`);
+  assert.deepEqual(stats.map((s) => s.inMemory), counts, "memory and storage agree");
+});

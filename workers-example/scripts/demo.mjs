@@ -1,0 +1,83 @@
+// make demo: the event-booking Worker in workerd, locally and offline. Bundles it
+// as `wrangler deploy` would, serves the bundle on 127.0.0.1 with Miniflare, books
+// against it over HTTP as clients do (until the event is full, a replayed and a
+// tampered body, many clients at once), then stops. Exits non-zero when an
+// outcome is not the expected one.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Account } from "jazzrpc";
+import { EXAMPLE_CONFIG, ROOT, bundleWorker, describeBundle, startLocal } from "./local.mjs";
+import { bookTickets, describeOutcome } from "../client.mjs";
+import { defineBookEventTicket } from "../src/bookEventTicket.js";
+
+const worker = Account.create();
+console.log("bundling workers-example (wrangler deploy --dry-run)");
+const bundle = await bundleWorker(EXAMPLE_CONFIG, join(ROOT, "build/workers-example"));
+console.log(describeBundle(bundle));
+
+const persistDir = await mkdtemp(join(tmpdir(), "jazzrpc-demo-"));
+const local = await startLocal({
+  configPath: EXAMPLE_CONFIG,
+  bundle,
+  persistDir,
+  bindings: { JAZZ_WORKER_SECRET: worker.secret, JAZZ_WORKER_ACCOUNT: worker.id },
+});
+const baseUrl = local.url.href.replace(/\/$/, "");
+console.log(`\nworkerd serving the Worker on ${baseUrl}, worker account ${worker.id}`);
+
+let failures = 0;
+const expect = (ok, line) => {
+  if (!ok) failures++;
+  console.log(`${ok ? "  " : "!!"} ${line}`);
+};
+const isFull = (o) => !o.ok && o.code === 400 && o.message === "Event is full";
+const eventInfo = async (eventId) => (await fetch(`${baseUrl}/api/events/${eventId}`)).json();
+
+try {
+  // 1. jazz-night, capacity 3: four clients book one after another.
+  console.log("\njazz-night (capacity 3): four clients book one after another");
+  const night = await bookTickets({ baseUrl, workerId: worker.id, eventId: "jazz-night", count: 4 });
+  night.forEach((o, i) => expect(i < 3 ? o.ok : isFull(o), `client ${i + 1}: ${describeOutcome(o)}`));
+
+  // 2. A signed body captured on its way: sent, sent again, and sent with a field changed.
+  console.log("\na body signed by a client for late-show, captured on its way");
+  const bookEventTicket = defineBookEventTicket(worker.id);
+  let body;
+  await bookEventTicket
+    .send({ eventId: "late-show" }, { owner: Account.create(), baseUrl, fetch: async (_url, init) => ((body = init.body), new Response("", { status: 599 })) })
+    .catch(() => {});
+  const post = async (text) => {
+    const response = await fetch(`${baseUrl}/api/book-event-ticket`, { method: "POST", headers: { "Content-Type": "application/json" }, body: text });
+    return { status: response.status, json: await response.json() };
+  };
+  const first = await post(body);
+  expect(first.status === 200 && first.json.type === "success", `sent once -> ${first.status} ${first.json.type ?? first.json.message}`);
+  const replay = await post(body);
+  expect(
+    replay.status === 400 && replay.json.message === "Request payload is already handled",
+    `sent again (replay) -> ${replay.status} ${replay.json.message}`,
+  );
+  const tampered = await post(body.replace('"late-show"', '"jazz-night"'));
+  expect(
+    tampered.status === 401 && tampered.json.message === "Invalid signature",
+    `eventId changed to jazz-night (tampered) -> ${tampered.status} ${tampered.json.message}`,
+  );
+
+  // 3. late-show, capacity 10, one seat taken: 20 clients book at the same moment.
+  console.log("\nlate-show (capacity 10, 1 booked): 20 clients book at the same moment");
+  const rush = await bookTickets({ baseUrl, workerId: worker.id, eventId: "late-show", count: 20, parallel: true });
+  const tickets = rush.filter((o) => o.ok).length;
+  const full = rush.filter(isFull).length;
+  expect(tickets === 9 && full === 11, `${tickets} tickets, ${full} x 400 Event is full`);
+  for (const eventId of ["jazz-night", "late-show"]) {
+    const info = await eventInfo(eventId);
+    expect(info.booked === info.capacity, `${eventId}: ${info.booked}/${info.capacity} booked (its EventDO holds the count)`);
+  }
+} finally {
+  await local.dispose();
+  await rm(persistDir, { recursive: true, force: true });
+}
+
+console.log(failures === 0 ? "\ndemo: every outcome as expected; workerd stopped" : `\ndemo: ${failures} outcome(s) not as expected`);
+process.exitCode = failures === 0 ? 0 : 1;
