@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { Account, isJazzRequestError } from "jazzrpc";
-import { defineBookEventTicket } from "./src/bookEventTicket.js";
+import { BOOK_EVENT_TICKET_URL, defineBookEventTicket } from "./src/bookEventTicket.js";
 
 /**
  * Books `count` tickets for eventId, one client account each; resolves to one outcome per booking:
@@ -32,6 +32,24 @@ export async function bookTickets({ baseUrl, workerId, eventId, count = 1, paral
   const outcomes = [];
   for (let i = 0; i < count; i++) outcomes.push(await bookOne());
   return outcomes;
+}
+
+/**
+ * The body send() would post for values, signed by a new account but not sent: what
+ * someone watching the wire would capture (the demo and tests replay and tamper with it).
+ */
+export async function captureBody(route, values, baseUrl) {
+  let body;
+  const capture = async (_url, init) => ((body = init.body), new Response("", { status: 599 }));
+  await route.send(values, { owner: Account.create(), baseUrl, fetch: capture }).catch(() => {});
+  if (!body) throw new Error("send() produced no body");
+  return body;
+}
+
+/** POSTs a raw body to a route over HTTP; resolves to { status, json }. */
+export async function postBody(baseUrl, body, path = BOOK_EVENT_TICKET_URL) {
+  const response = await fetch(new URL(path, baseUrl), { method: "POST", headers: { "Content-Type": "application/json" }, body });
+  return { status: response.status, json: await response.json() };
 }
 
 export const describeOutcome = (o) =>

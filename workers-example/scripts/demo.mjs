@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Account } from "jazzrpc";
 import { EXAMPLE_CONFIG, ROOT, bundleWorker, describeBundle, startLocal } from "./local.mjs";
-import { bookTickets, describeOutcome } from "../client.mjs";
+import { bookTickets, captureBody, describeOutcome, postBody } from "../client.mjs";
 import { defineBookEventTicket } from "../src/bookEventTicket.js";
 
 const worker = Account.create();
@@ -42,15 +42,8 @@ try {
 
   // 2. A signed body captured on its way: sent, sent again, and sent with a field changed.
   console.log("\na body signed by a client for late-show, captured on its way");
-  const bookEventTicket = defineBookEventTicket(worker.id);
-  let body;
-  await bookEventTicket
-    .send({ eventId: "late-show" }, { owner: Account.create(), baseUrl, fetch: async (_url, init) => ((body = init.body), new Response("", { status: 599 })) })
-    .catch(() => {});
-  const post = async (text) => {
-    const response = await fetch(`${baseUrl}/api/book-event-ticket`, { method: "POST", headers: { "Content-Type": "application/json" }, body: text });
-    return { status: response.status, json: await response.json() };
-  };
+  const body = await captureBody(defineBookEventTicket(worker.id), { eventId: "late-show" }, baseUrl);
+  const post = (text) => postBody(baseUrl, text);
   const first = await post(body);
   expect(first.status === 200 && first.json.type === "success", `sent once -> ${first.status} ${first.json.type ?? first.json.message}`);
   const replay = await post(body);
