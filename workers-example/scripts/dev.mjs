@@ -26,5 +26,11 @@ const wrangler = spawn(
   [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false"],
   { cwd: exampleDir, stdio: "inherit" },
 );
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => wrangler.kill(signal));
+// Ctrl-C or a kill stops wrangler too; one that does not stop within 5 s is killed.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(signal, () => {
+    wrangler.kill(signal);
+    setTimeout(() => wrangler.kill("SIGKILL"), 5_000).unref();
+  });
+}
 wrangler.on("exit", (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
