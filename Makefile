@@ -12,7 +12,7 @@ WASM_OUT := js-glue/dist/jazzrpc.wasm
 DENO := node_modules/.bin/deno
 DENO_FLAGS := --no-check --allow-read --allow-write --allow-env --allow-run --unstable-kv
 
-.PHONY: all setup native asan wasm test test-native test-asan test-node test-deno test-types test-workerd demo demo-node dev clean
+.PHONY: all setup native asan wasm test test-native test-asan test-node test-deno test-types test-workerd test-interop demo demo-node dev clean
 
 all: native wasm
 
@@ -38,7 +38,7 @@ wasm: setup
 	@echo "wasm: $(WASM_OUT) $$(stat -c %s $(WASM_OUT)) bytes, $$(gzip -9c $(WASM_OUT) | wc -c) gzipped"
 
 # ---- tests ------------------------------------------------------------------
-test: test-native test-asan test-node test-deno test-types test-workerd
+test: test-native test-asan test-node test-deno test-types test-workerd test-interop
 	@echo "make test: all suites passed"
 
 test-native: native
@@ -56,6 +56,10 @@ test-node: wasm
 test-deno: wasm
 	@echo "== deno test, the same API scenarios (memory and Deno KV guards, deno bundle)"
 	@NO_COLOR=1 $(DENO) test $(DENO_FLAGS) tests/deno/
+
+test-interop: wasm
+	@echo "== node:test, wire compatibility with jazz-tools 0.20.19 (tests/interop)"
+	@cd tests/interop && node --preserve-symlinks --test --test-force-exit --test-concurrency=1 interop.test.mjs attacks.test.mjs
 
 test-types: setup
 	@echo "== tsc --noEmit over a typed example"

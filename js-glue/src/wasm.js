@@ -6,7 +6,6 @@ import { Core, REQUIRED_EXPORTS } from "./core.js";
 import { JazzRpcError } from "./errors.js";
 
 const ENOSYS = 52; // WASI errno: function not supported
-const EIO = 29;
 const RANDOM_CHUNK = 65536; // crypto.getRandomValues fills at most 64 KiB per call
 
 let pending = null; // the promise of the core, shared by every init() call
@@ -95,8 +94,13 @@ function hostFunction(namespace, name, getMemory) {
             globalThis.crypto.getRandomValues(new Uint8Array(getMemory().buffer, (ptr >>> 0) + offset, size));
           }
           return 0;
-        } catch {
-          return EIO; // the core stops rather than go on without randomness
+        } catch (cause) {
+          // The core must never go on without randomness: the error stops the call,
+          // with a reason instead of the trap the core raises when random_get fails.
+          throw new Error(
+            "jazzrpc: no randomness from crypto.getRandomValues (in a Worker, create accounts and keys inside a request handler, not at module top level)",
+            { cause },
+          );
         }
       };
     case "proc_exit":
