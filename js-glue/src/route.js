@@ -249,8 +249,15 @@ const isJazzAccount = (x) => x !== null && typeof x === "object" && typeof x.$ja
 let jazzPath;
 // jazz-tools is an optional peer dependency: loaded only when a jazz-tools Account is
 // used. The specifier is computed so that bundlers (deno bundle, wrangler) leave it
-// alone instead of requiring jazz-tools in every bundle.
+// alone instead of requiring jazz-tools in every bundle; a bundled program that
+// needs the jazz-tools path imports "jazzrpc/jazz", which registers it statically.
 const JAZZ_PATH = "./jazz.js";
+
+/** Registers the jazz-tools path (js-glue/src/jazz.js) for bundles; see jazz-entry.js. */
+export function useJazzPath(module) {
+  jazzPath = Promise.resolve(module);
+}
+
 function loadJazzPath() {
   jazzPath ??= import(/* @vite-ignore */ new URL(JAZZ_PATH, import.meta.url).href).catch((cause) => {
     jazzPath = undefined;

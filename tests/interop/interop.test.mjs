@@ -4,6 +4,7 @@
 // running in substance unchanged against ours.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import "jazzrpc/jazz";
 import { isJazzRequestError } from "jazzrpc/node";
 import { setup, installFetch, Event } from "./scenario.mjs";
 
