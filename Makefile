@@ -12,7 +12,7 @@ WASM_OUT := js-glue/dist/jazzrpc.wasm
 DENO := node_modules/.bin/deno
 DENO_FLAGS := --no-check --allow-read --allow-write --allow-env --allow-run --unstable-kv
 
-.PHONY: all setup native asan wasm test test-native test-asan test-node test-deno test-types test-workerd test-interop demo demo-node dev clean
+.PHONY: all setup native asan wasm test test-native test-asan test-node test-deno test-types test-workerd test-interop demo demo-node dev clean bench
 
 all: native wasm
 
@@ -89,3 +89,14 @@ dev: wasm
 
 clean:
 	rm -rf $(BUILD) $(WASM_OUT)
+
+# ---- benchmarks (not part of make test) --------------------------------------------
+# jazzrpc against its peers in one run: bench/results.json and a Markdown table.
+# Its npm packages (jazz-tools, libsodium-wrappers, @noble/ed25519…) come from
+# bench/package-lock.json, apart from the root's. QUICK=1: the quick run (< 2 min).
+bench: native wasm
+	@if [ ! -f bench/node_modules/.jazzrpc-lock-stamp ] || ! cmp -s bench/package-lock.json bench/node_modules/.jazzrpc-lock-stamp; then \
+	  echo "bench: npm ci (bench/package-lock.json)"; \
+	  (cd bench && npm ci --no-audit --no-fund --loglevel=error) && cp bench/package-lock.json bench/node_modules/.jazzrpc-lock-stamp; \
+	fi
+	@QUICK=$(if $(filter-out 0,$(QUICK)),1,) node bench/run.mjs

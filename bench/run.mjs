@@ -1,0 +1,311 @@
+// make bench: jazzrpc against its peers, everything in one run on one machine.
+// Each part runs in its own Node process (bench/parts/), prints its figures as
+// JSON, and this script gathers them into bench/results.json and a Markdown table:
+// for each figure, ours and the peer side by side, and the ratio.
+//
+//   node bench/run.mjs            the full run (about a quarter of an hour)
+//   QUICK=1 node bench/run.mjs    the quick run (under two minutes)
+//
+// Environment: JAZZRPC_BENCH_BIN (the native bench program, default
+// build/native/jazzrpc_bench), JAZZRPC_ROOT (another tree to measure, e.g. a
+// patched copy), BENCH_SKIP (comma-separated parts to leave out: native, ed25519,
+// payload, replay, ours, jazz, workerd).
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { fileURLToPath } from "node:url";
+import { OUT, QUICK, ROOT, round } from "./lib/measure.mjs";
+
+const BENCH = fileURLToPath(new URL("./", import.meta.url));
+const skip = new Set((process.env.BENCH_SKIP ?? "").split(",").filter(Boolean));
+const started = Date.now();
+mkdirSync(OUT, { recursive: true });
+
+const N = QUICK
+  ? { ours: 4000, jazzSeq: 500, jazzFlight: 500, workerd: 1000 }
+  : { ours: 20000, jazzSeq: 4000, jazzFlight: 2000, workerd: 20000 };
+
+const step = (text) => console.error(`bench: ${text} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+
+/** Runs a part in its own process; returns its JSON (the last line of its stdout). */
+function part(script, args = [], { optional = false } = {}) {
+  const result = spawnSync(process.execPath, ["--expose-gc", join(BENCH, "parts", script), ...args.map(String)], {
+    cwd: BENCH,
+    env: process.env,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 64 << 20,
+  });
+  const last = result.stdout.trim().split("\n").at(-1);
+  if (result.status !== 0 || !last) {
+    const message = `${script} ${args.join(" ")} failed (exit ${result.status})`;
+    if (optional) return { error: message };
+    throw new Error(message);
+  }
+  return JSON.parse(last);
+}
+
+// ---- the machine ---------------------------------------------------------------
+const cpuModel = (() => {
+  try {
+    return readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.*)$/m)?.[1]?.trim();
+  } catch {
+    return cpus()[0]?.model;
+  }
+})();
+const machine = {
+  date: new Date().toISOString(),
+  nproc: Number(execFileSync("nproc", { encoding: "utf8" }).trim()),
+  cpu: cpuModel,
+  memoryGiB: round(totalmem() / 2 ** 30, 3),
+  node: process.version,
+  quick: QUICK,
+};
+
+// ---- sizes ---------------------------------------------------------------------
+function sizeOf(paths) {
+  const files = paths.map((p) => readFileSync(p));
+  const raw = files.reduce((n, b) => n + b.length, 0);
+  const gzip = files.reduce((n, b) => n + gzipSync(b, { level: 9 }).length, 0);
+  return { raw, gzip, files: paths.map((p) => p.replace(ROOT, "").replace(BENCH, "bench/")) };
+}
+step("sizes");
+const glueDir = join(ROOT, "js-glue/src");
+const nm = join(BENCH, "node_modules");
+const sizes = {
+  ours_wasm: sizeOf([join(ROOT, "js-glue/dist/jazzrpc.wasm")]),
+  ours_glue: sizeOf(readdirSync(glueDir).filter((f) => f.endsWith(".js")).sort().map((f) => join(glueDir, f))),
+  libsodium_wrappers: sizeOf([
+    join(nm, "libsodium-wrappers/dist/modules-esm/libsodium-wrappers.mjs"),
+    join(nm, "libsodium/dist/modules-esm/libsodium.mjs"),
+  ]),
+  cojson_core_wasm: sizeOf([
+    join(nm, "cojson-core-wasm/public/cojson_core_wasm.wasm"),
+    join(nm, "cojson-core-wasm/public/cojson_core_wasm.js"),
+  ]),
+};
+sizes.ours_total = {
+  raw: sizes.ours_wasm.raw + sizes.ours_glue.raw,
+  gzip: sizes.ours_wasm.gzip + sizes.ours_glue.gzip,
+};
+
+// ---- the parts -----------------------------------------------------------------
+const results = { machine, sizes };
+
+step("jazz-tools request bodies");
+results.bodies = part("make-bodies.mjs", [16]);
+
+if (!skip.has("native")) {
+  step("native core");
+  const bin = process.env.JAZZRPC_BENCH_BIN ?? join(ROOT, "build/native/jazzrpc_bench");
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: make bench builds it (make native)`);
+  const args = ["--body", join(OUT, "jazz-body.json"), ...(QUICK ? ["--quick"] : [])];
+  results.native = JSON.parse(execFileSync(bin, args, { encoding: "utf8" }));
+}
+if (!skip.has("ed25519")) {
+  step("ed25519 sign and verify");
+  results.ed25519 = part("ed25519.mjs");
+}
+if (!skip.has("payload")) {
+  step("secureHash and envelope verification of jazz-tools bodies");
+  results.payload = part("payload.mjs");
+}
+if (!skip.has("replay")) {
+  step("replay set");
+  results.replay = part("replay.mjs");
+}
+results.handle = {};
+if (!skip.has("ours")) {
+  step(`our handle() on Node, ${N.ours} requests one at a time`);
+  results.handle.ours_node_1 = part("handle-ours.mjs", [N.ours, 1]);
+  step(`our handle() on Node, ${N.ours} requests 64 in flight`);
+  results.handle.ours_node_64 = part("handle-ours.mjs", [N.ours, 64]);
+}
+if (!skip.has("jazz")) {
+  step(`jazz-tools handle(), ${N.jazzSeq} requests one at a time`);
+  results.handle.jazz_1 = part("handle-jazz.mjs", [N.jazzSeq, 1]);
+  step(`jazz-tools handle(), ${N.jazzFlight} requests 64 in flight`);
+  results.handle.jazz_64 = part("handle-jazz.mjs", [N.jazzFlight, 64]);
+}
+if (!skip.has("workerd")) {
+  const ready =
+    existsSync(join(ROOT, "workers-example/scripts/local.mjs")) &&
+    existsSync(join(ROOT, "js-glue/src/cloudflare.js")) &&
+    existsSync(join(ROOT, "node_modules/miniflare"));
+  if (ready) {
+    step(`our handle() in workerd (Miniflare, Durable Object guard), ${N.workerd} requests one at a time`);
+    results.handle.ours_workerd_1 = part("handle-workerd.mjs", [N.workerd, 1], { optional: true });
+    step(`our handle() in workerd, ${N.workerd} requests 64 in flight`);
+    results.handle.ours_workerd_64 = part("handle-workerd.mjs", [N.workerd, 64], { optional: true });
+  } else {
+    results.handle.ours_workerd_1 = { error: "workers-example/, js-glue/src/cloudflare.js or miniflare is missing" };
+  }
+}
+results.seconds = round((Date.now() - started) / 1000);
+
+// ---- the table -----------------------------------------------------------------
+const med = (f) => f?.median ?? null;
+const fmt = (v, digits = 3) => {
+  if (v === null || v === undefined || Number.isNaN(v)) return "—";
+  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString("en-US");
+  return String(Number(v.toPrecision(digits)));
+};
+const ratio = (a, b) => (a && b ? a / b : null);
+const rows = [];
+const row = (figure, ours, oursValue, peer, peerValue, better = "higher") =>
+  rows.push({ figure, ours, oursValue, peer, peerValue, ratio: ratio(oursValue, peerValue), better });
+
+const ed = results.ed25519;
+const nat = results.native?.figures;
+if (ed) {
+  for (const op of ["verify", "sign"]) {
+    const ours = med(ed[op].ours_wasm);
+    const fig = `ed25519 ${op}, ops/s`;
+    row(fig, "wasm in Node", ours, "native libsodium (our core, C++)", med(nat?.[`ed25519_${op}`]));
+    row(fig, "wasm in Node", ours, "libsodium-wrappers", med(ed[op].libsodium_wrappers));
+    row(fig, "wasm in Node", ours, "WebCrypto, awaited one by one", med(ed[op].webcrypto_awaited));
+    row(fig, "wasm in Node", ours, "WebCrypto, 64 in flight", med(ed[op].webcrypto_64_in_flight));
+    row(fig, "wasm in Node", ours, "@noble/ed25519", med(ed[op].noble_ed25519));
+    row(fig, "wasm, cojson API (signature_z/signer_z text)", med(ed[op].ours_wasm_cojson_api), "cojson WasmCrypto", med(ed[op].cojson_wasm_crypto));
+  }
+}
+const pl = results.payload;
+if (pl) {
+  const kb = (pl.content_bytes / 1000).toFixed(1);
+  row(`secureHash of a ${kb} KB request payload, ops/s`, "wasm, from JSON text", med(pl.hash.ours_wasm_from_text), "cojson, from the parsed value", med(pl.hash.cojson_from_value));
+  row(`secureHash of a ${kb} KB request payload, ops/s`, "wasm, from JSON text", med(pl.hash.ours_wasm_from_text), "cojson, JSON.parse + secureHash", med(pl.hash.cojson_from_text));
+  row(`secureHash of a ${kb} KB request payload, ops/s`, "native core", med(nat?.secure_hash), "cojson, from the parsed value", med(pl.hash.cojson_from_value));
+  const bodyKb = (pl.body_bytes[0] / 1000).toFixed(1);
+  const fig = `verify a ${bodyKb} KB jazz-tools request body, ops/s`;
+  row(fig, "core.verifyEnvelope (text)", med(pl.envelope.ours_wasm_text), "cojson: JSON.parse + secureHash + verify", med(pl.envelope.cojson_parse_hash_verify));
+  row(fig, "core.verifyEnvelope (bytes)", med(pl.envelope.ours_wasm_bytes), "cojson: JSON.parse + secureHash + verify", med(pl.envelope.cojson_parse_hash_verify));
+  row(fig, "native core", med(nat?.envelope_verify), "cojson: JSON.parse + secureHash + verify", med(pl.envelope.cojson_parse_hash_verify));
+  row(fig, "one bare wasm ed25519 verify (for scale)", med(pl.envelope.ours_wasm_bare_verify), "core.verifyEnvelope (text)", med(pl.envelope.ours_wasm_text));
+}
+const h = results.handle;
+const jz = h.jazz_1;
+const bestJazzBatch = jz?.batches ? Math.max(...jz.batches.map((b) => b.perSecond)) : null;
+if (h.ours_node_1 && jz) {
+  row("handle(), requests/s, one at a time", `Node (${h.ours_node_1.requests} requests)`, h.ours_node_1.perSecond, `jazz-tools (${jz.requests} requests)`, jz.perSecond);
+  row("handle(), requests/s, one at a time", "Node", h.ours_node_1.perSecond, "jazz-tools, its best batch of 500", bestJazzBatch);
+}
+if (h.ours_node_64 && h.jazz_64) {
+  row("handle(), requests/s, 64 in flight", `Node (${h.ours_node_64.requests} requests)`, h.ours_node_64.perSecond, `jazz-tools (${h.jazz_64.requests} requests)`, h.jazz_64.perSecond);
+}
+if (h.ours_workerd_1?.perSecond && jz) {
+  row("handle(), requests/s, one at a time", "workerd + Durable Object guard (loopback HTTP)", h.ours_workerd_1.perSecond, "jazz-tools", jz.perSecond);
+}
+if (h.ours_workerd_64?.perSecond && h.jazz_64) {
+  row("handle(), requests/s, 64 in flight", "workerd + Durable Object guard (loopback HTTP)", h.ours_workerd_64.perSecond, "jazz-tools", h.jazz_64.perSecond);
+}
+const rp = results.replay;
+const sz = results.sizes;
+row("size, raw bytes (lower is better)", "jazzrpc.wasm + js-glue/src/*.js", sz.ours_total.raw, "libsodium-wrappers (+ libsodium)", sz.libsodium_wrappers.raw, "lower");
+row("size, gzipped bytes (lower is better)", "jazzrpc.wasm + js-glue/src/*.js", sz.ours_total.gzip, "libsodium-wrappers (+ libsodium)", sz.libsodium_wrappers.gzip, "lower");
+row("size, raw bytes (lower is better)", "jazzrpc.wasm + js-glue/src/*.js", sz.ours_total.raw, "cojson-core-wasm (.wasm + .js)", sz.cojson_core_wasm.raw, "lower");
+row("size, gzipped bytes (lower is better)", "jazzrpc.wasm + js-glue/src/*.js", sz.ours_total.gzip, "cojson-core-wasm (.wasm + .js)", sz.cojson_core_wasm.gzip, "lower");
+
+// ---- targets -------------------------------------------------------------------
+const targets = [];
+const target = (name, value, goal, met, detail) => targets.push({ name, value, goal, met: value === null ? null : met, detail });
+if (h.ours_node_1 && jz) {
+  const r = ratio(h.ours_node_1.perSecond, jz.perSecond);
+  target("our handle() on Node ≥ 20× jazz-tools' handle() (one at a time, whole run)", r, 20, r >= 20);
+  const rb = ratio(h.ours_node_1.perSecond, bestJazzBatch);
+  target("the same against jazz-tools' best batch of 500 (before it degrades)", rb, 20, rb >= 20);
+}
+if (ed) {
+  const v = med(ed.verify.ours_wasm);
+  const r1 = ratio(v, med(ed.verify.libsodium_wrappers));
+  target("wasm verify ≥ 1.0× libsodium-wrappers", r1, 1, r1 >= 1);
+  const r2 = ratio(v, med(nat?.ed25519_verify));
+  target("wasm verify ≥ 0.45× native libsodium", r2, 0.45, r2 >= 0.45);
+}
+if (pl) {
+  const r = med(pl.envelope.ours_wasm_bare_verify) / med(pl.envelope.ours_wasm_text);
+  target("a 5.4 KB envelope costs ≤ 1.5× one bare wasm verify", r, 1.5, r <= 1.5);
+}
+if (rp) {
+  const c = rp.claimsPerSecond.median;
+  target("replay set ≥ 2,000,000 claims/s (through the JS API)", c, 2e6, c >= 2e6);
+  const d = rp.claimsPerSecondDirect.median;
+  target("replay set ≥ 2,000,000 claims/s (the wasm export called directly)", d, 2e6, d >= 2e6);
+  const b = rp.bytesPerLiveId.max;
+  target("replay set ≤ 64 bytes per live id (worst sample once full)", b, 64, b <= 64);
+  target(
+    `replay set bounded: ${rp.ids.toLocaleString("en-US")} ids over ${rp.windows} windows`,
+    rp.peakBytes,
+    rp.bytesIfUnbounded,
+    rp.peakBytes < rp.bytesIfUnbounded / 2,
+    `peak ${fmt(rp.peakBytes)} bytes vs ${fmt(rp.bytesIfUnbounded)} if every id were kept`,
+  );
+}
+{
+  const r = ratio(sz.ours_total.raw, sz.libsodium_wrappers.raw);
+  target("wasm + glue ≤ ¼ of libsodium-wrappers (raw)", r, 0.25, r <= 0.25);
+  const g = ratio(sz.ours_total.gzip, sz.libsodium_wrappers.gzip);
+  target("wasm + glue ≤ ¼ of libsodium-wrappers (gzipped)", g, 0.25, g <= 0.25);
+}
+if (h.ours_node_1) {
+  const r = h.ours_node_1.lastToFirstSlice;
+  target("ours stays flat: last 2,000-request slice / first (one at a time)", r, 0.9, r >= 0.9);
+}
+results.rows = rows;
+results.targets = targets;
+writeFileSync(join(BENCH, "results.json"), JSON.stringify(results, null, 2) + "\n");
+
+// ---- Markdown --------------------------------------------------------------------
+const md = [];
+md.push(`jazzrpc bench${QUICK ? " (QUICK)" : ""}, ${machine.date.slice(0, 10)}: ${machine.nproc} × ${machine.cpu}, Node ${machine.node}, ${results.seconds} s`);
+md.push("");
+md.push("| figure | ours | value | peer | value | ours / peer |");
+md.push("|---|---|---:|---|---:|---:|");
+for (const r of rows) {
+  md.push(`| ${r.figure} | ${r.ours} | ${fmt(r.oursValue)} | ${r.peer} | ${fmt(r.peerValue)} | ${fmt(r.ratio)}× |`);
+}
+md.push("");
+md.push("| handle() | requests | in flight | req/s | per 2,000-request slice | p50 ms | p99 ms | heap start → end (MB) |");
+md.push("|---|---:|---:|---:|---|---:|---:|---|");
+const handleNames = {
+  ours_node_1: "ours, Node",
+  ours_node_64: "ours, Node",
+  jazz_1: "jazz-tools 0.20.19",
+  jazz_64: "jazz-tools 0.20.19",
+  ours_workerd_1: "ours, workerd (Miniflare) + DO guard",
+  ours_workerd_64: "ours, workerd (Miniflare) + DO guard",
+};
+const mb = (b) => (b / 1e6).toFixed(1);
+for (const [key, r] of Object.entries(h)) {
+  if (!r || r.error) {
+    md.push(`| ${handleNames[key] ?? key} | — | — | — | ${r?.error ?? "not run"} | — | — | — |`);
+    continue;
+  }
+  md.push(
+    `| ${handleNames[key] ?? key} | ${fmt(r.requests)} | ${r.inFlight} | ${fmt(r.perSecond)} | ${r.slices.map((s) => fmt(s.perSecond)).join(", ")} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${mb(r.heapStart)} → ${mb(r.heapEnd)} |`,
+  );
+}
+if (rp) {
+  md.push("");
+  md.push("| replay set (wasm) | value |");
+  md.push("|---|---:|");
+  md.push(`| claims/s, JS API (core.createReplaySet().claim) | ${fmt(rp.claimsPerSecond.median)} |`);
+  md.push(`| claims/s, wasm export called directly | ${fmt(rp.claimsPerSecondDirect.median)} |`);
+  md.push(`| claims/s, native core | ${fmt(results.native?.replay?.claims_per_second)} |`);
+  md.push(`| replays refused/s, JS API | ${fmt(rp.replayRefusedPerSecond.median)} |`);
+  md.push(`| bytes per live id (median / worst, once full) | ${fmt(rp.bytesPerLiveId.median)} / ${fmt(rp.bytesPerLiveId.max)} |`);
+  md.push(`| after ${fmt(rp.ids)} ids over ${rp.windows} windows: live ids, bytes (peak) | ${fmt(rp.liveAtEnd)}, ${fmt(rp.bytesAtEnd)} (${fmt(rp.peakBytes)}) |`);
+}
+md.push("");
+md.push("| size | raw | gzip -9 |");
+md.push("|---|---:|---:|");
+for (const [name, s] of Object.entries(sz)) md.push(`| ${name} | ${fmt(s.raw)} | ${fmt(s.gzip)} |`);
+md.push("");
+md.push("| target | measured | goal | met |");
+md.push("|---|---:|---:|---|");
+for (const t of targets) md.push(`| ${t.name} | ${fmt(t.value)} | ${fmt(t.goal)} | ${t.met === null ? "—" : t.met ? "yes" : "**no**"} |`);
+const table = md.join("\n") + "\n";
+writeFileSync(join(BENCH, "results.md"), table);
+process.stdout.write(table);
+step(`done: bench/results.json, bench/results.md`);
