@@ -12,7 +12,7 @@ WASM_OUT := js-glue/dist/jazzrpc.wasm
 DENO := node_modules/.bin/deno
 DENO_FLAGS := --no-check --allow-read --allow-write --allow-env --allow-run --unstable-kv
 
-.PHONY: all setup native asan wasm test test-native test-asan test-node test-deno test-types test-workerd test-interop demo demo-node dev clean bench
+.PHONY: all setup native asan wasm test test-native test-asan test-node test-deno test-types test-workerd test-interop test-workerd-jazz demo demo-node dev clean bench
 
 all: native wasm
 
@@ -38,7 +38,7 @@ wasm: setup
 	@echo "wasm: $(WASM_OUT) $$(stat -c %s $(WASM_OUT)) bytes, $$(gzip -9c $(WASM_OUT) | wc -c) gzipped"
 
 # ---- tests ------------------------------------------------------------------
-test: test-native test-asan test-node test-deno test-types test-workerd test-interop
+test: test-native test-asan test-node test-deno test-types test-workerd test-interop test-workerd-jazz
 	@echo "make test: all suites passed"
 
 test-native: native
@@ -60,6 +60,12 @@ test-deno: wasm
 test-interop: wasm
 	@echo "== node:test, wire compatibility with jazz-tools 0.20.19 (tests/interop)"
 	@cd tests/interop && node --preserve-symlinks --test --test-force-exit --test-concurrency=1 interop.test.mjs attacks.test.mjs
+
+# The jazz-tools path in workerd (Miniflare, offline): jazz-tools 0.20.19 with load-edge-wasm,
+# jazzrpc/jazz and the Durable Object guard, bundled by wrangler; where jazz-tools stops without the loader.
+test-workerd-jazz: wasm
+	@echo "== workerd (Miniflare): the jazz-tools path (jazz-tools/load-edge-wasm, jazzrpc/jazz, Durable Object guard)"
+	@node --test tests/workerd-jazz/
 
 test-types: setup
 	@echo "== tsc --noEmit over a typed example"
