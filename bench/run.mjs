@@ -5,11 +5,13 @@
 //
 //   node bench/run.mjs            the full run (about a quarter of an hour)
 //   QUICK=1 node bench/run.mjs    the quick run (under two minutes)
+//   node bench/run.mjs --table F  the Markdown of an earlier run's results.json
 //
 // Environment: JAZZRPC_BENCH_BIN (the native bench program, default
 // build/native/jazzrpc_bench), JAZZRPC_ROOT (another tree to measure, e.g. a
-// patched copy), BENCH_SKIP (comma-separated parts to leave out: native, ed25519,
-// payload, replay, ours, jazz, workerd).
+// patched copy), BENCH_RESULTS (the folder for results.json and results.md,
+// default bench/), BENCH_SKIP (comma-separated parts to leave out: native,
+// ed25519, payload, replay, ours, jazz, workerd).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -19,6 +21,13 @@ import { fileURLToPath } from "node:url";
 import { OUT, QUICK, ROOT, round } from "./lib/measure.mjs";
 
 const BENCH = fileURLToPath(new URL("./", import.meta.url));
+
+// node bench/run.mjs --table results.json: the Markdown of an earlier run, nothing measured.
+if (process.argv[2] === "--table") {
+  process.stdout.write(render(JSON.parse(readFileSync(process.argv[3], "utf8"))).table);
+  process.exit(0);
+}
+const RESULTS = process.env.BENCH_RESULTS ? process.env.BENCH_RESULTS.replace(/\/?$/, "/") : BENCH;
 const skip = new Set((process.env.BENCH_SKIP ?? "").split(",").filter(Boolean));
 const started = Date.now();
 mkdirSync(OUT, { recursive: true });
@@ -145,167 +154,178 @@ if (!skip.has("workerd")) {
 }
 results.seconds = round((Date.now() - started) / 1000);
 
-// ---- the table -----------------------------------------------------------------
-const med = (f) => f?.median ?? null;
-const fmt = (v, digits = 3) => {
-  if (v === null || v === undefined || Number.isNaN(v)) return "—";
-  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString("en-US");
-  return String(Number(v.toPrecision(digits)));
-};
-const ratio = (a, b) => (a && b ? a / b : null);
-const rows = [];
-const row = (figure, ours, oursValue, peer, peerValue, better = "higher") =>
-  rows.push({ figure, ours, oursValue, peer, peerValue, ratio: ratio(oursValue, peerValue), better });
-
-const ed = results.ed25519;
-const nat = results.native?.figures;
-if (ed) {
-  for (const op of ["verify", "sign"]) {
-    const ours = med(ed[op].ours_wasm);
-    const fig = `ed25519 ${op}, ops/s`;
-    row(fig, "wasm in Node", ours, "native libsodium (our core, C++)", med(nat?.[`ed25519_${op}`]));
-    row(fig, "wasm in Node", ours, "libsodium-wrappers", med(ed[op].libsodium_wrappers));
-    row(fig, "wasm in Node", ours, "WebCrypto, awaited one by one", med(ed[op].webcrypto_awaited));
-    row(fig, "wasm in Node", ours, "WebCrypto, 64 in flight", med(ed[op].webcrypto_64_in_flight));
-    row(fig, "wasm in Node", ours, "@noble/ed25519", med(ed[op].noble_ed25519));
-    row(fig, "wasm, cojson API (signature_z/signer_z text)", med(ed[op].ours_wasm_cojson_api), "cojson WasmCrypto", med(ed[op].cojson_wasm_crypto));
-  }
-}
-const pl = results.payload;
-if (pl) {
-  const kb = (pl.content_bytes / 1000).toFixed(1);
-  row(`secureHash of a ${kb} KB request payload, ops/s`, "wasm, from JSON text", med(pl.hash.ours_wasm_from_text), "cojson, from the parsed value", med(pl.hash.cojson_from_value));
-  row(`secureHash of a ${kb} KB request payload, ops/s`, "wasm, from JSON text", med(pl.hash.ours_wasm_from_text), "cojson, JSON.parse + secureHash", med(pl.hash.cojson_from_text));
-  row(`secureHash of a ${kb} KB request payload, ops/s`, "native core", med(nat?.secure_hash), "cojson, from the parsed value", med(pl.hash.cojson_from_value));
-  const bodyKb = (pl.body_bytes[0] / 1000).toFixed(1);
-  const fig = `verify a ${bodyKb} KB jazz-tools request body, ops/s`;
-  row(fig, "core.verifyEnvelope (text)", med(pl.envelope.ours_wasm_text), "cojson: JSON.parse + secureHash + verify", med(pl.envelope.cojson_parse_hash_verify));
-  row(fig, "core.verifyEnvelope (bytes)", med(pl.envelope.ours_wasm_bytes), "cojson: JSON.parse + secureHash + verify", med(pl.envelope.cojson_parse_hash_verify));
-  row(fig, "native core", med(nat?.envelope_verify), "cojson: JSON.parse + secureHash + verify", med(pl.envelope.cojson_parse_hash_verify));
-  row(fig, "one bare wasm ed25519 verify (for scale)", med(pl.envelope.ours_wasm_bare_verify), "core.verifyEnvelope (text)", med(pl.envelope.ours_wasm_text));
-}
-const h = results.handle;
-const jz = h.jazz_1;
-const bestJazzBatch = jz?.batches ? Math.max(...jz.batches.map((b) => b.perSecond)) : null;
-if (h.ours_node_1 && jz) {
-  row("handle(), requests/s, one at a time", `Node (${h.ours_node_1.requests} requests)`, h.ours_node_1.perSecond, `jazz-tools (${jz.requests} requests)`, jz.perSecond);
-  row("handle(), requests/s, one at a time", "Node", h.ours_node_1.perSecond, "jazz-tools, its best batch of 500", bestJazzBatch);
-}
-if (h.ours_node_64 && h.jazz_64) {
-  row("handle(), requests/s, 64 in flight", `Node (${h.ours_node_64.requests} requests)`, h.ours_node_64.perSecond, `jazz-tools (${h.jazz_64.requests} requests)`, h.jazz_64.perSecond);
-}
-if (h.ours_workerd_1?.perSecond && jz) {
-  row("handle(), requests/s, one at a time", "workerd + Durable Object guard (loopback HTTP)", h.ours_workerd_1.perSecond, "jazz-tools", jz.perSecond);
-}
-if (h.ours_workerd_64?.perSecond && h.jazz_64) {
-  row("handle(), requests/s, 64 in flight", "workerd + Durable Object guard (loopback HTTP)", h.ours_workerd_64.perSecond, "jazz-tools", h.jazz_64.perSecond);
-}
-const rp = results.replay;
-const sz = results.sizes;
-row("size, raw bytes (lower is better)", "jazzrpc.wasm + js-glue/src/*.js", sz.ours_total.raw, "libsodium-wrappers (+ libsodium)", sz.libsodium_wrappers.raw, "lower");
-row("size, gzipped bytes (lower is better)", "jazzrpc.wasm + js-glue/src/*.js", sz.ours_total.gzip, "libsodium-wrappers (+ libsodium)", sz.libsodium_wrappers.gzip, "lower");
-row("size, raw bytes (lower is better)", "jazzrpc.wasm + js-glue/src/*.js", sz.ours_total.raw, "cojson-core-wasm (.wasm + .js)", sz.cojson_core_wasm.raw, "lower");
-row("size, gzipped bytes (lower is better)", "jazzrpc.wasm + js-glue/src/*.js", sz.ours_total.gzip, "cojson-core-wasm (.wasm + .js)", sz.cojson_core_wasm.gzip, "lower");
-
-// ---- targets -------------------------------------------------------------------
-const targets = [];
-const target = (name, value, goal, met, detail) => targets.push({ name, value, goal, met: value === null ? null : met, detail });
-if (h.ours_node_1 && jz) {
-  const r = ratio(h.ours_node_1.perSecond, jz.perSecond);
-  target("our handle() on Node ≥ 20× jazz-tools' handle() (one at a time, whole run)", r, 20, r >= 20);
-  const rb = ratio(h.ours_node_1.perSecond, bestJazzBatch);
-  target("the same against jazz-tools' best batch of 500 (before it degrades)", rb, 20, rb >= 20);
-}
-if (ed) {
-  const v = med(ed.verify.ours_wasm);
-  const r1 = ratio(v, med(ed.verify.libsodium_wrappers));
-  target("wasm verify ≥ 1.0× libsodium-wrappers", r1, 1, r1 >= 1);
-  const r2 = ratio(v, med(nat?.ed25519_verify));
-  target("wasm verify ≥ 0.45× native libsodium", r2, 0.45, r2 >= 0.45);
-}
-if (pl) {
-  const r = med(pl.envelope.ours_wasm_bare_verify) / med(pl.envelope.ours_wasm_text);
-  target("a 5.4 KB envelope costs ≤ 1.5× one bare wasm verify", r, 1.5, r <= 1.5);
-}
-if (rp) {
-  const c = rp.claimsPerSecond.median;
-  target("replay set ≥ 2,000,000 claims/s (through the JS API)", c, 2e6, c >= 2e6);
-  const d = rp.claimsPerSecondDirect.median;
-  target("replay set ≥ 2,000,000 claims/s (the wasm export called directly)", d, 2e6, d >= 2e6);
-  const b = rp.bytesPerLiveId.max;
-  target("replay set ≤ 64 bytes per live id (worst sample once full)", b, 64, b <= 64);
-  target(
-    `replay set bounded: ${rp.ids.toLocaleString("en-US")} ids over ${rp.windows} windows`,
-    rp.peakBytes,
-    rp.bytesIfUnbounded,
-    rp.peakBytes < rp.bytesIfUnbounded / 2,
-    `peak ${fmt(rp.peakBytes)} bytes vs ${fmt(rp.bytesIfUnbounded)} if every id were kept`,
-  );
-}
-{
-  const r = ratio(sz.ours_total.raw, sz.libsodium_wrappers.raw);
-  target("wasm + glue ≤ ¼ of libsodium-wrappers (raw)", r, 0.25, r <= 0.25);
-  const g = ratio(sz.ours_total.gzip, sz.libsodium_wrappers.gzip);
-  target("wasm + glue ≤ ¼ of libsodium-wrappers (gzipped)", g, 0.25, g <= 0.25);
-}
-if (h.ours_node_1) {
-  const r = h.ours_node_1.lastToFirstSlice;
-  target("ours stays flat: last 2,000-request slice / first (one at a time)", r, 0.9, r >= 0.9);
-}
+const { rows, targets, table } = render(results);
 results.rows = rows;
 results.targets = targets;
-writeFileSync(join(BENCH, "results.json"), JSON.stringify(results, null, 2) + "\n");
-
-// ---- Markdown --------------------------------------------------------------------
-const md = [];
-md.push(`jazzrpc bench${QUICK ? " (QUICK)" : ""}, ${machine.date.slice(0, 10)}: ${machine.nproc} × ${machine.cpu}, Node ${machine.node}, ${results.seconds} s`);
-md.push("");
-md.push("| figure | ours | value | peer | value | ours / peer |");
-md.push("|---|---|---:|---|---:|---:|");
-for (const r of rows) {
-  md.push(`| ${r.figure} | ${r.ours} | ${fmt(r.oursValue)} | ${r.peer} | ${fmt(r.peerValue)} | ${fmt(r.ratio)}× |`);
-}
-md.push("");
-md.push("| handle() | requests | in flight | req/s | per 2,000-request slice | p50 ms | p99 ms | heap start → end (MB) |");
-md.push("|---|---:|---:|---:|---|---:|---:|---|");
-const handleNames = {
-  ours_node_1: "ours, Node",
-  ours_node_64: "ours, Node",
-  jazz_1: "jazz-tools 0.20.19",
-  jazz_64: "jazz-tools 0.20.19",
-  ours_workerd_1: "ours, workerd (Miniflare) + DO guard",
-  ours_workerd_64: "ours, workerd (Miniflare) + DO guard",
-};
-const mb = (b) => (b / 1e6).toFixed(1);
-for (const [key, r] of Object.entries(h)) {
-  if (!r || r.error) {
-    md.push(`| ${handleNames[key] ?? key} | — | — | — | ${r?.error ?? "not run"} | — | — | — |`);
-    continue;
-  }
-  md.push(
-    `| ${handleNames[key] ?? key} | ${fmt(r.requests)} | ${r.inFlight} | ${fmt(r.perSecond)} | ${r.slices.map((s) => fmt(s.perSecond)).join(", ")} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${mb(r.heapStart)} → ${mb(r.heapEnd)} |`,
-  );
-}
-if (rp) {
-  md.push("");
-  md.push("| replay set (wasm) | value |");
-  md.push("|---|---:|");
-  md.push(`| claims/s, JS API (core.createReplaySet().claim) | ${fmt(rp.claimsPerSecond.median)} |`);
-  md.push(`| claims/s, wasm export called directly | ${fmt(rp.claimsPerSecondDirect.median)} |`);
-  md.push(`| claims/s, native core | ${fmt(results.native?.replay?.claims_per_second)} |`);
-  md.push(`| replays refused/s, JS API | ${fmt(rp.replayRefusedPerSecond.median)} |`);
-  md.push(`| bytes per live id (median / worst, once full) | ${fmt(rp.bytesPerLiveId.median)} / ${fmt(rp.bytesPerLiveId.max)} |`);
-  md.push(`| after ${fmt(rp.ids)} ids over ${rp.windows} windows: live ids, bytes (peak) | ${fmt(rp.liveAtEnd)}, ${fmt(rp.bytesAtEnd)} (${fmt(rp.peakBytes)}) |`);
-}
-md.push("");
-md.push("| size | raw | gzip -9 |");
-md.push("|---|---:|---:|");
-for (const [name, s] of Object.entries(sz)) md.push(`| ${name} | ${fmt(s.raw)} | ${fmt(s.gzip)} |`);
-md.push("");
-md.push("| target | measured | goal | met |");
-md.push("|---|---:|---:|---|");
-for (const t of targets) md.push(`| ${t.name} | ${fmt(t.value)} | ${fmt(t.goal)} | ${t.met === null ? "—" : t.met ? "yes" : "**no**"} |`);
-const table = md.join("\n") + "\n";
-writeFileSync(join(BENCH, "results.md"), table);
+mkdirSync(RESULTS, { recursive: true });
+writeFileSync(join(RESULTS, "results.json"), JSON.stringify(results, null, 2) + "\n");
+writeFileSync(join(RESULTS, "results.md"), table);
 process.stdout.write(table);
-step(`done: bench/results.json, bench/results.md`);
+step(`done: ${join(RESULTS, "results.json")}, ${join(RESULTS, "results.md")}`);
+
+/** The figures side by side, the targets, and the Markdown of both. */
+function render(results) {
+  // ---- the table -----------------------------------------------------------------
+  const med = (f) => f?.median ?? null;
+  const fmt = (v, digits = 3) => {
+    if (v === null || v === undefined || Number.isNaN(v)) return "—";
+    if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString("en-US");
+    return String(Number(v.toPrecision(digits)));
+  };
+  const ratio = (a, b) => (a && b ? a / b : null);
+  const rows = [];
+  const row = (figure, ours, oursValue, peer, peerValue, better = "higher") =>
+    rows.push({ figure, ours, oursValue, peer, peerValue, ratio: ratio(oursValue, peerValue), better });
+
+  const ed = results.ed25519;
+  const nat = results.native?.figures;
+  if (ed) {
+    for (const op of ["verify", "sign"]) {
+      const ours = med(ed[op].ours_wasm);
+      const fig = `ed25519 ${op}, ops/s`;
+      row(fig, "wasm in Node", ours, "native libsodium (our core, C++)", med(nat?.[`ed25519_${op}`]));
+      row(fig, "wasm in Node", ours, "libsodium-wrappers", med(ed[op].libsodium_wrappers));
+      row(fig, "wasm in Node", ours, "WebCrypto, awaited one by one", med(ed[op].webcrypto_awaited));
+      row(fig, "wasm in Node", ours, "WebCrypto, 64 in flight", med(ed[op].webcrypto_64_in_flight));
+      row(fig, "wasm in Node", ours, "@noble/ed25519", med(ed[op].noble_ed25519));
+      row(fig, "wasm, cojson API (signature_z/signer_z text)", med(ed[op].ours_wasm_cojson_api), "cojson WasmCrypto", med(ed[op].cojson_wasm_crypto));
+    }
+  }
+  const pl = results.payload;
+  if (pl) {
+    const kb = (pl.content_bytes / 1000).toFixed(1);
+    row(`secureHash of a ${kb} KB request payload, ops/s`, "wasm, from JSON text", med(pl.hash.ours_wasm_from_text), "cojson, from the parsed value", med(pl.hash.cojson_from_value));
+    row(`secureHash of a ${kb} KB request payload, ops/s`, "wasm, from JSON text", med(pl.hash.ours_wasm_from_text), "cojson, JSON.parse + secureHash", med(pl.hash.cojson_from_text));
+    row(`secureHash of a ${kb} KB request payload, ops/s`, "native core", med(nat?.secure_hash), "cojson, from the parsed value", med(pl.hash.cojson_from_value));
+    const bodyKb = (pl.body_bytes[0] / 1000).toFixed(1);
+    const fig = `verify a ${bodyKb} KB jazz-tools request body, ops/s`;
+    row(fig, "core.verifyEnvelope (text)", med(pl.envelope.ours_wasm_text), "cojson: JSON.parse + secureHash + verify", med(pl.envelope.cojson_parse_hash_verify));
+    row(fig, "core.verifyEnvelope (bytes)", med(pl.envelope.ours_wasm_bytes), "cojson: JSON.parse + secureHash + verify", med(pl.envelope.cojson_parse_hash_verify));
+    row(fig, "native core", med(nat?.envelope_verify), "cojson: JSON.parse + secureHash + verify", med(pl.envelope.cojson_parse_hash_verify));
+    row(fig, "one bare wasm ed25519 verify (for scale)", med(pl.envelope.ours_wasm_bare_verify), "core.verifyEnvelope (text)", med(pl.envelope.ours_wasm_text));
+  }
+  const h = results.handle;
+  const jz = h.jazz_1;
+  const bestJazzBatch = jz?.batches ? Math.max(...jz.batches.map((b) => b.perSecond)) : null;
+  if (h.ours_node_1 && jz) {
+    row("handle(), requests/s, one at a time", `Node (${h.ours_node_1.requests} requests)`, h.ours_node_1.perSecond, `jazz-tools (${jz.requests} requests)`, jz.perSecond);
+    row("handle(), requests/s, one at a time", "Node", h.ours_node_1.perSecond, "jazz-tools, its best batch of 500", bestJazzBatch);
+  }
+  if (h.ours_node_64 && h.jazz_64) {
+    row("handle(), requests/s, 64 in flight", `Node (${h.ours_node_64.requests} requests)`, h.ours_node_64.perSecond, `jazz-tools (${h.jazz_64.requests} requests)`, h.jazz_64.perSecond);
+  }
+  if (h.ours_workerd_1?.perSecond && jz) {
+    row("handle(), requests/s, one at a time", "workerd + Durable Object guard (loopback HTTP)", h.ours_workerd_1.perSecond, "jazz-tools", jz.perSecond);
+  }
+  if (h.ours_workerd_64?.perSecond && h.jazz_64) {
+    row("handle(), requests/s, 64 in flight", "workerd + Durable Object guard (loopback HTTP)", h.ours_workerd_64.perSecond, "jazz-tools", h.jazz_64.perSecond);
+  }
+  const rp = results.replay;
+  const sz = results.sizes;
+  row("size, raw bytes (lower is better)", "jazzrpc.wasm + js-glue/src/*.js", sz.ours_total.raw, "libsodium-wrappers (+ libsodium)", sz.libsodium_wrappers.raw, "lower");
+  row("size, gzipped bytes (lower is better)", "jazzrpc.wasm + js-glue/src/*.js", sz.ours_total.gzip, "libsodium-wrappers (+ libsodium)", sz.libsodium_wrappers.gzip, "lower");
+  row("size, raw bytes (lower is better)", "jazzrpc.wasm + js-glue/src/*.js", sz.ours_total.raw, "cojson-core-wasm (.wasm + .js)", sz.cojson_core_wasm.raw, "lower");
+  row("size, gzipped bytes (lower is better)", "jazzrpc.wasm + js-glue/src/*.js", sz.ours_total.gzip, "cojson-core-wasm (.wasm + .js)", sz.cojson_core_wasm.gzip, "lower");
+
+  // ---- targets -------------------------------------------------------------------
+  const targets = [];
+  const target = (name, value, goal, met, detail) => targets.push({ name, value, goal, met: value === null ? null : met, detail });
+  if (h.ours_node_1 && jz) {
+    const r = ratio(h.ours_node_1.perSecond, jz.perSecond);
+    target("our handle() on Node ≥ 20× jazz-tools' handle() (one at a time, whole run)", r, 20, r >= 20);
+    const rb = ratio(h.ours_node_1.perSecond, bestJazzBatch);
+    target("the same against jazz-tools' best batch of 500 (before it degrades)", rb, 20, rb >= 20);
+  }
+  if (ed) {
+    const v = med(ed.verify.ours_wasm);
+    const r1 = ratio(v, med(ed.verify.libsodium_wrappers));
+    target("wasm verify ≥ 1.0× libsodium-wrappers", r1, 1, r1 >= 1);
+    const r2 = ratio(v, med(nat?.ed25519_verify));
+    target("wasm verify ≥ 0.45× native libsodium", r2, 0.45, r2 >= 0.45);
+  }
+  if (pl) {
+    const r = med(pl.envelope.ours_wasm_bare_verify) / med(pl.envelope.ours_wasm_text);
+    target("a 5.4 KB envelope costs ≤ 1.5× one bare wasm verify", r, 1.5, r <= 1.5);
+  }
+  if (rp) {
+    const c = rp.claimsPerSecond.median;
+    target("replay set ≥ 2,000,000 claims/s (through the JS API)", c, 2e6, c >= 2e6);
+    const d = rp.claimsPerSecondDirect.median;
+    target("replay set ≥ 2,000,000 claims/s (the wasm export called directly)", d, 2e6, d >= 2e6);
+    const b = rp.bytesPerLiveId.max;
+    target("replay set ≤ 64 bytes per live id (worst sample once full)", b, 64, b <= 64);
+    target(
+      `replay set bounded: ${rp.ids.toLocaleString("en-US")} ids over ${rp.windows} windows`,
+      rp.peakBytes,
+      rp.bytesIfUnbounded,
+      rp.peakBytes < rp.bytesIfUnbounded / 2,
+      `peak ${fmt(rp.peakBytes)} bytes vs ${fmt(rp.bytesIfUnbounded)} if every id were kept`,
+    );
+  }
+  {
+    const r = ratio(sz.ours_total.raw, sz.libsodium_wrappers.raw);
+    target("wasm + glue ≤ ¼ of libsodium-wrappers (raw)", r, 0.25, r <= 0.25);
+    const g = ratio(sz.ours_total.gzip, sz.libsodium_wrappers.gzip);
+    target("wasm + glue ≤ ¼ of libsodium-wrappers (gzipped)", g, 0.25, g <= 0.25);
+  }
+  if (h.ours_node_1) {
+    const r = h.ours_node_1.lastToFirstSlice;
+    target("ours stays flat: last 2,000-request slice / first (one at a time)", r, 0.9, r >= 0.9);
+  }
+
+  // ---- Markdown --------------------------------------------------------------------
+  const md = [];
+  const { machine } = results;
+    md.push(`jazzrpc bench${machine.quick ? " (QUICK)" : ""}, ${machine.date.slice(0, 10)}: ${machine.nproc} × ${machine.cpu}, Node ${machine.node}, ${results.seconds} s`);
+  md.push("");
+  md.push("| figure | ours | value | peer | value | ours / peer |");
+  md.push("|---|---|---:|---|---:|---:|");
+  for (const r of rows) {
+    md.push(`| ${r.figure} | ${r.ours} | ${fmt(r.oursValue)} | ${r.peer} | ${fmt(r.peerValue)} | ${fmt(r.ratio)}× |`);
+  }
+  md.push("");
+  md.push("| handle() | requests | in flight | req/s | per 2,000-request slice | p50 ms | p99 ms | heap start → end (MB) |");
+  md.push("|---|---:|---:|---:|---|---:|---:|---|");
+  const handleNames = {
+    ours_node_1: "ours, Node",
+    ours_node_64: "ours, Node",
+    jazz_1: "jazz-tools 0.20.19",
+    jazz_64: "jazz-tools 0.20.19",
+    ours_workerd_1: "ours, workerd (Miniflare) + DO guard",
+    ours_workerd_64: "ours, workerd (Miniflare) + DO guard",
+  };
+  const mb = (b) => (b / 1e6).toFixed(1);
+  for (const [key, r] of Object.entries(h)) {
+    if (!r || r.error) {
+      md.push(`| ${handleNames[key] ?? key} | — | — | — | ${r?.error ?? "not run"} | — | — | — |`);
+      continue;
+    }
+    md.push(
+      `| ${handleNames[key] ?? key} | ${fmt(r.requests)} | ${r.inFlight} | ${fmt(r.perSecond)} | ${r.slices.map((s) => fmt(s.perSecond)).join(", ")} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${mb(r.heapStart)} → ${mb(r.heapEnd)} |`,
+    );
+  }
+  for (const key of ["jazz_1", "jazz_64"]) {
+    const r = h[key];
+    if (r?.batches) md.push(`\njazz-tools, ${r.inFlight === 1 ? "one at a time" : `${r.inFlight} in flight`}, req/s per batch of 500: ${r.batches.map((b) => fmt(b.perSecond)).join(", ")}`);
+  }
+  if (rp) {
+    md.push("");
+    md.push("| replay set (wasm) | value |");
+    md.push("|---|---:|");
+    md.push(`| claims/s, JS API (core.createReplaySet().claim) | ${fmt(rp.claimsPerSecond.median)} |`);
+    md.push(`| claims/s, wasm export called directly | ${fmt(rp.claimsPerSecondDirect.median)} |`);
+    md.push(`| claims/s, native core | ${fmt(results.native?.replay?.claims_per_second)} |`);
+    md.push(`| replays refused/s, JS API | ${fmt(rp.replayRefusedPerSecond.median)} |`);
+    md.push(`| bytes per live id (median / worst, once full) | ${fmt(rp.bytesPerLiveId.median)} / ${fmt(rp.bytesPerLiveId.max)} |`);
+    md.push(`| after ${fmt(rp.ids)} ids over ${rp.windows} windows: live ids, bytes (peak) | ${fmt(rp.liveAtEnd)}, ${fmt(rp.bytesAtEnd)} (${fmt(rp.peakBytes)}) |`);
+  }
+  md.push("");
+  md.push("| size | raw | gzip -9 |");
+  md.push("|---|---:|---:|");
+  for (const [name, s] of Object.entries(sz)) md.push(`| ${name} | ${fmt(s.raw)} | ${fmt(s.gzip)} |`);
+  md.push("");
+  md.push("| target | measured | goal | met |");
+  md.push("|---|---:|---:|---|");
+  for (const t of targets) md.push(`| ${t.name} | ${fmt(t.value)} | ${fmt(t.goal)} | ${t.met === null ? "—" : t.met ? "yes" : "**no**"} |`);
+  return { rows, targets, table: md.join("\n") + "\n" };
+}
