@@ -2,42 +2,17 @@
 // schemas, a MemoryReplayGuard, bodies pre-signed by our send() (its fetch
 // intercepted), then handled through route.handle(new Request(...)).
 //   node --expose-gc parts/handle-ours.mjs REQUESTS IN_FLIGHT
-import { z } from "zod";
-import { emit, log, QUICK, ROOT } from "../lib/measure.mjs";
+import { emit, log, QUICK } from "../lib/measure.mjs";
 import { runLoad } from "../lib/load.mjs";
-
-const glue = await import(ROOT + "js-glue/src/node.js");
-const { Account, MemoryReplayGuard, experimental_defineRequest } = glue;
+import { glue, handler, oursFor } from "../lib/ours.mjs";
 
 const requests = Number(process.argv[2] ?? (QUICK ? 4000 : 20000));
 const inFlight = Number(process.argv[3] ?? 1);
 const URL_ = "http://bench.invalid/api/book-event-ticket";
 
-const worker = Account.create();
-worker.replayGuard = new MemoryReplayGuard();
-const client = Account.create();
-const route = experimental_defineRequest({
-  url: URL_,
-  workerId: worker.id,
-  request: { schema: { eventId: z.string() } },
-  response: { schema: { ticketId: z.string() } },
-});
-
-let captured = [];
-const capture = async (_url, init) => {
-  captured.push(init.body);
-  return new Response("captured by the bench", { status: 599 });
-};
-const makeBodies = async (count, from) => {
-  captured = [];
-  for (let i = 0; i < count; i++) {
-    await route.send({ eventId: `event-${from + i}` }, { owner: client, fetch: capture }).catch((error) => {
-      if (error?.code !== 599) throw error;
-    });
-  }
-  return captured;
-};
-const handler = async ({ eventId }) => ({ ticketId: `ticket-${eventId}` });
+const worker = glue.Account.create();
+worker.replayGuard = new glue.MemoryReplayGuard();
+const { route, makeBodies } = oursFor(URL_, worker.id);
 const handle = (body) =>
   route.handle(new Request(URL_, { method: "POST", headers: { "Content-Type": "application/json" }, body }), worker, handler);
 

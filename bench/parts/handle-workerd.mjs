@@ -5,43 +5,22 @@
 //   node --expose-gc parts/handle-workerd.mjs REQUESTS IN_FLIGHT
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { z } from "zod";
 import { emit, log, QUICK, ROOT } from "../lib/measure.mjs";
 import { runLoad } from "../lib/load.mjs";
+import { glue, oursFor } from "../lib/ours.mjs";
 
 const requests = Number(process.argv[2] ?? (QUICK ? 2000 : 20000));
 const inFlight = Number(process.argv[3] ?? 1);
 const { bundleWorker, startLocal } = await import(ROOT + "workers-example/scripts/local.mjs");
-const { Account, experimental_defineRequest } = await import(ROOT + "js-glue/src/node.js");
 
 const configPath = join(ROOT, "bench/workerd/wrangler.jsonc");
 log("workerd: bundling bench/workerd/worker.js");
 const bundle = await bundleWorker(configPath, join(tmpdir(), `jazzrpc-bench-workerd-${process.pid}`));
-const worker = Account.create();
+const worker = glue.Account.create();
 const server = await startLocal({ configPath, bundle, bindings: { JAZZ_WORKER_SECRET: worker.secret } });
 try {
   const url = new URL("/api/book-event-ticket", server.url).href;
-  const client = Account.create();
-  const route = experimental_defineRequest({
-    url: "/api/book-event-ticket",
-    workerId: worker.id,
-    request: { schema: { eventId: z.string() } },
-    response: { schema: { ticketId: z.string() } },
-  });
-  let captured = [];
-  const capture = async (_url, init) => {
-    captured.push(init.body);
-    return new Response("captured by the bench", { status: 599 });
-  };
-  const makeBodies = async (count, from) => {
-    captured = [];
-    for (let i = 0; i < count; i++) {
-      await route.send({ eventId: `event-${from + i}` }, { owner: client, fetch: capture }).catch((error) => {
-        if (error?.code !== 599) throw error;
-      });
-    }
-    return captured;
-  };
+  const { makeBodies } = oursFor("/api/book-event-ticket", worker.id);
   const handle = (body) => fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body });
   log("workerd: warm-up");
   await runLoad({ requests: 300, slice: 300, batch: 300, inFlight, makeBodies, handle });
