@@ -32,7 +32,7 @@ asan: setup
 
 wasm: setup
 	@mkdir -p $(BUILD) js-glue/dist
-	@emcmake cmake -S . -B $(BUILD)/wasm -DCMAKE_BUILD_TYPE=MinSizeRel > $(BUILD)/wasm.configure.log 2>&1 || (cat $(BUILD)/wasm.configure.log; false)
+	@emcmake cmake -S . -B $(BUILD)/wasm -DCMAKE_BUILD_TYPE=Release > $(BUILD)/wasm.configure.log 2>&1 || (cat $(BUILD)/wasm.configure.log; false)
 	@cmake --build $(BUILD)/wasm -j$(JOBS)
 	@cp $(BUILD)/wasm/jazzrpc.wasm $(WASM_OUT)
 	@echo "wasm: $(WASM_OUT) $$(stat -c %s $(WASM_OUT)) bytes, $$(gzip -9c $(WASM_OUT) | wc -c) gzipped"

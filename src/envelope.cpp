@@ -103,25 +103,29 @@ Status envelope_verify(std::string_view body, double now, const EnvelopeOptions 
   return status == Status::ok ? Status::ok : Status::bad_signature;
 }
 
-Status envelope_sign(std::string_view signer_secret, std::string_view content_pieces_json, std::string_view id,
-                     double created_at, const ParseLimits &limits, std::string &body) {
+namespace {
+
+Status parse_content_pieces(std::string_view content_pieces_json, std::string_view id, double created_at,
+                            const ParseLimits &limits, JsonValue &content_pieces) {
   if (!is_valid_time(created_at)) return Status::invalid_argument;
   if (!has_prefix(id, prefix::co_id)) return Status::malformed;
-  JsonValue content_pieces;
-  Status status = json_parse(content_pieces_json, limits, content_pieces);
+  const Status status = json_parse(content_pieces_json, limits, content_pieces);
   if (status != Status::ok) return status;
   if (content_pieces.kind != JsonValue::Kind::array || !json_canonical_is_unambiguous(content_pieces)) {
     return Status::malformed;
   }
+  return Status::ok;
+}
 
-  std::string signer_id;
-  status = sign_signer_id(signer_secret, signer_id);
-  if (status != Status::ok) return status;
+Status sign_parsed(const ExpandedSigner &signer, JsonValue content_pieces, std::string_view id, double created_at,
+                   std::string &body) {
+  const std::string &signer_id = signer.signer_id;
   std::string auth_token;
-  status = sign_canonical(signer_secret,
-                          quoted_hash_message(envelope_signed_hash(content_pieces, JsonValue::from_string(id), created_at,
-                                                                   JsonValue::from_string(signer_id))),
-                          auth_token);
+  const Status status = sign_canonical(
+      signer,
+      quoted_hash_message(envelope_signed_hash(content_pieces, JsonValue::from_string(id), created_at,
+                                               JsonValue::from_string(signer_id))),
+      auth_token);
   if (status != Status::ok) return status;
 
   // The body: the signed content plus the token, written canonically (key order is free on the wire).
@@ -131,6 +135,27 @@ Status envelope_sign(std::string_view signer_secret, std::string_view content_pi
   body.clear();
   json_write_canonical(object, body);
   return Status::ok;
+}
+
+}  // namespace
+
+Status envelope_sign(std::string_view signer_secret, std::string_view content_pieces_json, std::string_view id,
+                     double created_at, const ParseLimits &limits, std::string &body) {
+  JsonValue content_pieces;
+  Status status = parse_content_pieces(content_pieces_json, id, created_at, limits, content_pieces);
+  if (status != Status::ok) return status;
+  ExpandedSigner signer;
+  status = sign_expand(signer_secret, signer);
+  if (status != Status::ok) return status;
+  return sign_parsed(signer, std::move(content_pieces), id, created_at, body);
+}
+
+Status envelope_sign(const ExpandedSigner &signer, std::string_view content_pieces_json, std::string_view id,
+                     double created_at, const ParseLimits &limits, std::string &body) {
+  JsonValue content_pieces;
+  const Status status = parse_content_pieces(content_pieces_json, id, created_at, limits, content_pieces);
+  if (status != Status::ok) return status;
+  return sign_parsed(signer, std::move(content_pieces), id, created_at, body);
 }
 
 }  // namespace jazzrpc

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "json.h"
+#include "sign.h"
 #include "status.h"
 
 namespace jazzrpc {
@@ -35,6 +36,8 @@ Status envelope_verify(std::string_view body, double now, const EnvelopeOptions 
                        JsonValue &root);
 
 // Builds and signs a body. content_pieces_json must be a JSON array.
+Status envelope_sign(const ExpandedSigner &signer, std::string_view content_pieces_json, std::string_view id,
+                     double created_at, const ParseLimits &limits, std::string &body);
 Status envelope_sign(std::string_view signer_secret, std::string_view content_pieces_json, std::string_view id,
                      double created_at, const ParseLimits &limits, std::string &body);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 
 #define FMT_HEADER_ONLY
 #include <fmt/format.h>
@@ -40,15 +41,16 @@ JsonValue JsonValue::from_number(double value) noexcept {
 
 std::u16string utf16_from_utf8(std::string_view utf8) {
   // The WHATWG UTF-8 decoder: each maximal invalid subpart becomes one U+FFFD.
-  std::u16string out;
-  out.reserve(utf8.size());
+  // UTF-16 never needs more units than UTF-8 has bytes: size once, write through a pointer.
+  std::u16string out(utf8.size(), u'\0');
+  char16_t *o = &out[0];
   const auto *s = reinterpret_cast<const unsigned char *>(utf8.data());
   const std::size_t n = utf8.size();
   std::size_t i = 0;
   while (i < n) {
     const unsigned b = s[i];
     if (b < 0x80) {
-      out.push_back(static_cast<char16_t>(b));
+      *o++ = static_cast<char16_t>(b);
       ++i;
       continue;
     }
@@ -67,7 +69,7 @@ std::u16string utf16_from_utf8(std::string_view utf8) {
       if (b == 0xF0) lower = 0x90;
       if (b == 0xF4) upper = 0x8F;
     } else {
-      out.push_back(u'\uFFFD');
+      *o++ = u'\uFFFD';
       ++i;
       continue;
     }
@@ -83,19 +85,20 @@ std::u16string utf16_from_utf8(std::string_view utf8) {
       upper = 0xBF;
     }
     if (!valid) {
-      out.push_back(u'\uFFFD');
+      *o++ = u'\uFFFD';
       i = j;  // the bytes consumed so far form the maximal subpart
       continue;
     }
     if (cp >= 0x10000) {
       cp -= 0x10000;
-      out.push_back(static_cast<char16_t>(0xD800 + (cp >> 10)));
-      out.push_back(static_cast<char16_t>(0xDC00 + (cp & 0x3FF)));
+      *o++ = static_cast<char16_t>(0xD800 + (cp >> 10));
+      *o++ = static_cast<char16_t>(0xDC00 + (cp & 0x3FF));
     } else {
-      out.push_back(static_cast<char16_t>(cp));
+      *o++ = static_cast<char16_t>(cp);
     }
     i = j;
   }
+  out.resize(static_cast<std::size_t>(o - out.data()));
   return out;
 }
 
@@ -152,8 +155,30 @@ std::size_t utf8_append_unit(std::u16string_view s, std::size_t i, bool escape_l
 
 }  // namespace
 
+namespace {
+
+// Appends s[i, end) where every unit is ASCII, narrowing through a pointer.
+void append_ascii(std::u16string_view s, std::size_t i, std::size_t end, std::string &out) {
+  const std::size_t at = out.size();
+  out.resize(at + (end - i));
+  char *p = &out[at];
+  for (; i < end; ++i) *p++ = static_cast<char>(s[i]);
+}
+
+}  // namespace
+
 void utf8_append(std::u16string_view utf16, std::string &out) {
-  for (std::size_t i = 0; i < utf16.size();) i += utf8_append_unit(utf16, i, false, out);
+  const std::size_t n = utf16.size();
+  for (std::size_t i = 0; i < n;) {
+    std::size_t run = i;
+    while (run < n && utf16[run] < 0x80) ++run;
+    if (run > i) {
+      append_ascii(utf16, i, run, out);
+      i = run;
+      continue;
+    }
+    i += utf8_append_unit(utf16, i, false, out);
+  }
 }
 
 // ---- the parser ---------------------------------------------------------------
@@ -302,15 +327,23 @@ class Parser {
 
   Status parse_string(std::u16string &out) {
     ++pos_;  // opening quote
+    const char16_t *data = text_.data();
+    const std::size_t n = text_.size();
     while (true) {
+      // a run of units that stand for themselves, appended in one go
+      std::size_t run = pos_;
+      while (run < n && data[run] != u'"' && data[run] != u'\\' && data[run] >= 0x20) ++run;
+      if (run > pos_) {
+        // resize + memcpy: libc++'s char16_t traits copy unit by unit when not inlined (-Os)
+        const std::size_t at = out.size();
+        out.resize(at + (run - pos_));
+        std::memcpy(&out[at], data + pos_, (run - pos_) * sizeof(char16_t));
+      }
+      pos_ = run;
       if (at_end()) return Status::not_json;
       const char16_t c = text_[pos_++];
       if (c == u'"') return Status::ok;
       if (c < 0x20) return Status::not_json;  // raw controls are not allowed
-      if (c != u'\\') {
-        out.push_back(c);
-        continue;
-      }
       if (at_end()) return Status::not_json;
       const char16_t e = text_[pos_++];
       switch (e) {
@@ -361,6 +394,18 @@ class Parser {
       if (!at_end() && (peek() == u'+' || peek() == u'-')) ++pos_;
       if (at_end() || !is_digit(peek())) return Status::not_json;
       while (!at_end() && is_digit(peek())) ++pos_;
+    }
+    // Integers of up to 15 digits are exact doubles: no strtod (which, in the wasm
+    // build's libc, goes through long double arithmetic) for timestamps and counts.
+    const std::size_t sign = text_[start] == u'-' ? 1 : 0;
+    if (pos_ - start - sign <= 15) {
+      std::uint64_t integer = 0;
+      std::size_t i = start + sign;
+      for (; i < pos_ && is_digit(text_[i]); ++i) integer = integer * 10 + static_cast<std::uint64_t>(text_[i] - u'0');
+      if (i == pos_) {
+        out = sign ? -static_cast<double>(integer) : static_cast<double>(integer);
+        return Status::ok;
+      }
     }
     // The token is ASCII; strtod rounds correctly, as JS does.
     std::string token(pos_ - start, '\0');
@@ -442,7 +487,16 @@ bool starts_with(std::u16string_view s, std::u16string_view prefix) {
 // writes lone surrogates as \udxxx.
 void write_json_string(std::u16string_view s, std::string &out) {
   out += '"';
-  for (std::size_t i = 0; i < s.size();) {
+  const std::size_t n = s.size();
+  for (std::size_t i = 0; i < n;) {
+    // a run of printable ASCII that needs no escape, copied in one go
+    std::size_t run = i;
+    while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != u'"' && s[run] != u'\\') ++run;
+    if (run > i) {
+      append_ascii(s, i, run, out);
+      i = run;
+      continue;
+    }
     const char16_t c = s[i];
     switch (c) {
       case u'"': out += "\\\""; ++i; continue;
@@ -550,6 +604,7 @@ Status json_canonicalize(std::string_view text, const ParseLimits &limits, std::
   const Status status = json_parse(text, limits, value);
   if (status != Status::ok) return status;
   out.clear();
+  out.reserve(text.size());
   json_write_canonical(value, out);
   return Status::ok;
 }

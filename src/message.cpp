@@ -90,12 +90,12 @@ Status message_sign(std::string_view signer_secret, const MessageSpec &spec, con
   content_pieces.kind = JsonValue::Kind::array;
   content_pieces.array.push_back(make_object(std::move(members)));
 
-  std::string signer_id;
-  status = sign_signer_id(signer_secret, signer_id);
+  ExpandedSigner signer;  // the public key is derived once for the id and the signature
+  status = sign_expand(signer_secret, signer);
   if (status != Status::ok) return status;
   std::string pieces_text;
   json_write_canonical(content_pieces, pieces_text);
-  return envelope_sign(signer_secret, pieces_text, message_id(content_pieces, signer_id), spec.created_at, limits,
+  return envelope_sign(signer, pieces_text, message_id(content_pieces, signer.signer_id), spec.created_at, limits,
                        body);
 }
 

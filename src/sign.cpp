@@ -58,16 +58,30 @@ bool sign_verify_detached(const std::uint8_t *sig, const std::uint8_t *msg, std:
   return crypto_sign_verify_detached(sig, msg, msg_len, public_key) == 0;
 }
 
-Status sign_canonical(std::string_view signer_secret, std::string_view canonical, std::string &signature) {
+Status sign_expand(std::string_view signer_secret, ExpandedSigner &out) {
   SecretBytes<sign_seed_bytes> seed;
   Status status = decode_seed(signer_secret, seed);
   if (status != Status::ok) return status;
+  std::array<std::uint8_t, sign_public_key_bytes> public_key{};
+  if (crypto_sign_seed_keypair(public_key.data(), out.secret_key.data(), seed.data()) != 0) return Status::internal;
+  out.signer_id = prefixed_encode(prefix::signer, public_key.data(), public_key.size());
+  return Status::ok;
+}
+
+Status sign_canonical(const ExpandedSigner &signer, std::string_view canonical, std::string &signature) {
   std::array<std::uint8_t, sign_bytes> sig{};
-  status = sign_detached(reinterpret_cast<const std::uint8_t *>(canonical.data()), canonical.size(), seed.data(),
-                         sig.data());
-  if (status != Status::ok) return status;
+  if (crypto_sign_detached(sig.data(), nullptr, reinterpret_cast<const std::uint8_t *>(canonical.data()),
+                           canonical.size(), signer.secret_key.data()) != 0) {
+    return Status::internal;
+  }
   signature = prefixed_encode(prefix::signature, sig.data(), sig.size());
   return Status::ok;
+}
+
+Status sign_canonical(std::string_view signer_secret, std::string_view canonical, std::string &signature) {
+  ExpandedSigner signer;
+  const Status status = sign_expand(signer_secret, signer);
+  return status == Status::ok ? sign_canonical(signer, canonical, signature) : status;
 }
 
 Status verify_canonical(std::string_view signature, std::string_view canonical, std::string_view signer_id) {

@@ -44,8 +44,18 @@ Status sign_detached(const std::uint8_t *msg, std::size_t msg_len, const std::ui
 bool sign_verify_detached(const std::uint8_t *sig, const std::uint8_t *msg, std::size_t msg_len,
                           const std::uint8_t *public_key);
 
+// A signer secret decoded and expanded once (libsodium's 64-byte secret key: seed
+// and public key) with its signer id, for signing more than once without deriving
+// the public key again: each derivation is a full scalar multiplication.
+struct ExpandedSigner {
+  SecretBytes<crypto_sign_SECRETKEYBYTES> secret_key;
+  std::string signer_id;
+};
+Status sign_expand(std::string_view signer_secret, ExpandedSigner &out);
+
 // "signature_z…" over UTF-8 bytes that are already canonical.
 Status sign_canonical(std::string_view signer_secret, std::string_view canonical, std::string &signature);
+Status sign_canonical(const ExpandedSigner &signer, std::string_view canonical, std::string &signature);
 Status verify_canonical(std::string_view signature, std::string_view canonical, std::string_view signer_id);
 
 // The message cojson signs for a hash string H: "\"" + H + "\"".

@@ -156,33 +156,43 @@ export class Core {
   // PointerOnly a pointer, numbers pass through. Returns the raw result.
   #call(name, ...args) {
     const x = this.#x;
-    const held = []; // [pointer, length, encoded-by-us]
+    const held = []; // [pointer, length]: freed (and wiped) by jazzrpc_free
+    const allocate = (size) => {
+      const ptr = x.jazzrpc_alloc(size) >>> 0;
+      if (ptr === 0) throw new JazzRpcError("ERR_INTERNAL", 500, `Internal error (out of module memory for ${size} bytes)`);
+      held.push([ptr, size]);
+      return ptr;
+    };
     try {
       const flat = [];
       for (const arg of args) {
         if (typeof arg === "number") {
           flat.push(arg);
-          continue;
+        } else if (typeof arg === "string") {
+          // UTF-8 written straight into module memory, with no copy in JS (which held
+          // secrets until wiped): first into one byte per UTF-16 unit, enough for ASCII,
+          // else into the three bytes per unit UTF-8 may need.
+          let size = Math.max(1, arg.length);
+          let ptr = allocate(size);
+          let { read, written } = encoder.encodeInto(arg, new Uint8Array(x.memory.buffer, ptr, size));
+          if (read !== arg.length) {
+            size = arg.length * 3;
+            ptr = allocate(size);
+            ({ written } = encoder.encodeInto(arg, new Uint8Array(x.memory.buffer, ptr, size)));
+          }
+          flat.push(ptr, written);
+        } else {
+          const fixed = arg instanceof PointerOnly;
+          const bytes = fixed ? arg.bytes : arg;
+          const ptr = allocate(bytes.length);
+          new Uint8Array(x.memory.buffer, ptr, bytes.length).set(bytes);
+          flat.push(ptr);
+          if (!fixed) flat.push(bytes.length);
         }
-        const fixed = arg instanceof PointerOnly;
-        const ours = typeof arg === "string";
-        const bytes = fixed ? arg.bytes : ours ? encoder.encode(arg) : arg;
-        const ptr = x.jazzrpc_alloc(bytes.length) >>> 0;
-        if (ptr === 0) {
-          if (ours) bytes.fill(0);
-          throw new JazzRpcError("ERR_INTERNAL", 500, `Internal error (out of module memory for ${bytes.length} bytes)`);
-        }
-        held.push([ptr, bytes.length, ours ? bytes : null]);
-        new Uint8Array(x.memory.buffer, ptr, bytes.length).set(bytes);
-        flat.push(ptr);
-        if (!fixed) flat.push(bytes.length);
       }
       return x[name](...flat);
     } finally {
-      for (const [ptr, length, encoded] of held) {
-        x.jazzrpc_free(ptr, length);
-        encoded?.fill(0); // our UTF-8 copy may hold a secret
-      }
+      for (const [ptr, length] of held) x.jazzrpc_free(ptr, length);
     }
   }
 
