@@ -1,7 +1,7 @@
 // make demo: the event-booking Worker in workerd, locally and offline. Bundles it
 // as `wrangler deploy` would, serves the bundle on 127.0.0.1 with Miniflare, books
-// against it over HTTP as clients do (until the event is full, a replayed and a
-// tampered body, many clients at once), then stops. Exits non-zero when an
+// against it over HTTP as clients do (until the event is full, a replayed, a
+// tampered and an expired body, many clients at once), then stops. Exits non-zero when an
 // outcome is not the expected one.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -55,6 +55,12 @@ try {
   expect(
     tampered.status === 401 && tampered.json.message === "Invalid signature",
     `eventId changed to jazz-night (tampered) -> ${tampered.status} ${tampered.json.message}`,
+  );
+  const signedLongAgo = defineBookEventTicket(worker.id, { now: () => Date.now() - 120_000 });
+  const expired = await post(await captureBody(signedLongAgo, { eventId: "late-show" }, baseUrl));
+  expect(
+    expired.status === 401 && expired.json.message === "Authentication token is expired",
+    `a body signed 2 minutes ago (expired) -> ${expired.status} ${expired.json.message}`,
   );
 
   // 3. late-show, capacity 10, one seat taken: 20 clients book at the same moment.

@@ -7,10 +7,11 @@ import { z } from "zod";
 export const BOOK_EVENT_TICKET_URL = "/api/book-event-ticket";
 
 /** @param {string} workerId */
-export function defineBookEventTicket(workerId) {
+export function defineBookEventTicket(workerId, options) {
   return experimental_defineRequest({
     url: BOOK_EVENT_TICKET_URL,
     workerId,
+    options,
     request: { schema: { eventId: z.string().min(1).max(64) } },
     response: { schema: { ticketId: z.string(), seatsLeft: z.number().int().nonnegative() } },
   });
