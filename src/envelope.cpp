@@ -9,13 +9,6 @@
 namespace jazzrpc {
 namespace {
 
-// UTF-8 of a parsed string, as TextEncoder would give it.
-std::string utf8_of(const JsonValue &value) {
-  std::string out;
-  utf8_append(value.string, out);
-  return out;
-}
-
 bool has_prefix(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
 const JsonValue *string_member(const JsonValue &object, std::u16string_view key) {
@@ -81,9 +74,9 @@ Status envelope_verify(std::string_view body, double now, const EnvelopeOptions 
       auth_token == nullptr || signer_id == nullptr) {
     return Status::malformed;
   }
-  info.id = utf8_of(*id);
-  info.signer_id = utf8_of(*signer_id);
-  const std::string token = utf8_of(*auth_token);
+  info.id = json_string_utf8(*id);
+  info.signer_id = json_string_utf8(*signer_id);
+  const std::string token = json_string_utf8(*auth_token);
   if (!has_prefix(info.id, prefix::co_id) || !has_prefix(info.signer_id, prefix::signer) ||
       !has_prefix(token, prefix::signature)) {
     return Status::malformed;

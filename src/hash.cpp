@@ -41,4 +41,11 @@ Status short_hash(std::string_view json_text, const ParseLimits &limits, std::st
   return Status::ok;
 }
 
+std::string co_id_of(const JsonValue &value) {
+  std::string canonical;
+  json_write_canonical(value, canonical);
+  const auto digest = blake3_hash(canonical);
+  return prefixed_encode(prefix::co_id, digest.data(), short_hash_bytes);
+}
+
 }  // namespace jazzrpc

@@ -24,6 +24,8 @@ std::string secure_hash_canonical(std::string_view canonical);
 Status secure_hash(std::string_view json_text, const ParseLimits &limits, std::string &out);
 // "shortHash_z" + base58(first 19 bytes of the same BLAKE3)
 Status short_hash(std::string_view json_text, const ParseLimits &limits, std::string &out);
+// cojson's CoValue id of a value (its header): "co_z" + the same 19 bytes in base58.
+std::string co_id_of(const JsonValue &value);
 
 }  // namespace jazzrpc
 

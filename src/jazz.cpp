@@ -6,12 +6,6 @@
 namespace jazzrpc {
 namespace {
 
-std::string utf8_of(const JsonValue &value) {
-  std::string out;
-  utf8_append(value.string, out);
-  return out;
-}
-
 const JsonValue *member_of_kind(const JsonValue &object, std::u16string_view key, JsonValue::Kind kind) {
   if (object.kind != JsonValue::Kind::object) return nullptr;
   const JsonValue *v = object.find(key);
@@ -20,7 +14,7 @@ const JsonValue *member_of_kind(const JsonValue &object, std::u16string_view key
 
 std::string string_member(const JsonValue &object, std::u16string_view key) {
   const JsonValue *v = member_of_kind(object, key, JsonValue::Kind::string);
-  return v != nullptr ? utf8_of(*v) : std::string();
+  return v != nullptr ? json_string_utf8(*v) : std::string();
 }
 
 // The piece of contentPieces whose "id" is id, or nullptr.
@@ -29,14 +23,6 @@ const JsonValue *piece_with_id(const JsonValue &pieces, std::string_view id) {
     if (piece.kind == JsonValue::Kind::object && string_member(piece, u"id") == id) return &piece;
   }
   return nullptr;
-}
-
-// cojson's id of a CoValue: "co_z" + base58(first 19 bytes of BLAKE3(stableStringify(header))).
-std::string id_of_header(const JsonValue &header) {
-  std::string canonical;
-  json_write_canonical(header, canonical);
-  const auto digest = blake3_hash(canonical);
-  return prefixed_encode(prefix::co_id, digest.data(), short_hash_bytes);
 }
 
 // The one account whose sessions wrote the piece, or "" if none or several.
@@ -74,7 +60,7 @@ Status jazz_message_verify(std::string_view body, double now, const EnvelopeOpti
   const JsonValue *request = piece_with_id(pieces, info.envelope.id);
   if (request == nullptr) return Status::malformed;
   const JsonValue *header = member_of_kind(*request, u"header", JsonValue::Kind::object);
-  if (header == nullptr || id_of_header(*header) != info.envelope.id) return Status::malformed;
+  if (header == nullptr || co_id_of(*header) != info.envelope.id) return Status::malformed;
 
   // Written by one account only.
   const std::string creator = writing_account(*request);
@@ -85,7 +71,7 @@ Status jazz_message_verify(std::string_view body, double now, const EnvelopeOpti
   const JsonValue *account = piece_with_id(pieces, creator);
   const JsonValue *account_header =
       account != nullptr ? member_of_kind(*account, u"header", JsonValue::Kind::object) : nullptr;
-  if (account_header == nullptr || id_of_header(*account_header) != creator) return Status::unbound_signer;
+  if (account_header == nullptr || co_id_of(*account_header) != creator) return Status::unbound_signer;
   const JsonValue *meta = member_of_kind(*account_header, u"meta", JsonValue::Kind::object);
   const JsonValue *ruleset = member_of_kind(*account_header, u"ruleset", JsonValue::Kind::object);
   if (meta == nullptr || string_member(*meta, u"type") != "account" || ruleset == nullptr ||

@@ -181,6 +181,12 @@ void utf8_append(std::u16string_view utf16, std::string &out) {
   }
 }
 
+std::string json_string_utf8(const JsonValue &value) {
+  std::string out;
+  if (value.kind == JsonValue::Kind::string) utf8_append(value.string, out);
+  return out;
+}
+
 // ---- the parser ---------------------------------------------------------------
 
 void json_sort_members(std::vector<JsonValue::Member> &members) {

@@ -61,6 +61,8 @@ void js_number_append(double value, std::string &out);
 // UTF-16 <-> UTF-8 as TextEncoder / TextDecoder do (lone surrogates become U+FFFD).
 std::u16string utf16_from_utf8(std::string_view utf8);
 void utf8_append(std::u16string_view utf16, std::string &out);
+// The UTF-8 of a string value ("" for any other kind).
+std::string json_string_utf8(const JsonValue &value);
 
 // cojson writes strings that start with "encrypted_U" or "binary_U" raw. When such a
 // string holds a quote, a backslash, a control character or a lone surrogate, two

@@ -28,19 +28,12 @@ JsonValue make_string(std::u16string_view s) {
   return v;
 }
 
-std::string short_hash_id(const JsonValue &value) {
-  std::string canonical;
-  json_write_canonical(value, canonical);
-  const auto digest = blake3_hash(canonical);
-  return prefixed_encode(prefix::co_id, digest.data(), short_hash_bytes);
-}
-
 // The id of a message: from its contentPieces and its signer.
 std::string message_id(const JsonValue &content_pieces, std::string_view signer_id) {
   std::vector<JsonValue::Member> members;
   members.emplace_back(u"contentPieces", content_pieces);
   members.emplace_back(u"signerID", JsonValue::from_string(signer_id));
-  return short_hash_id(make_object(std::move(members)));
+  return co_id_of(make_object(std::move(members)));
 }
 
 bool string_equals(const JsonValue *value, std::string_view expected) {

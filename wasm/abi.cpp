@@ -61,9 +61,15 @@ std::string json_object(std::initializer_list<std::pair<std::u16string, std::str
 
 std::string utf8_of_member(const JsonValue &object, std::u16string_view key) {
   const JsonValue *v = object.find(key);
-  std::string out;
-  if (v != nullptr && v->kind == JsonValue::Kind::string) utf8_append(v->string, out);
-  return out;
+  return v != nullptr ? json_string_utf8(*v) : std::string();
+}
+
+EnvelopeOptions envelope_options(double window_ms, double skew_ms, size_t max_bytes, uint32_t max_depth) {
+  EnvelopeOptions options;
+  options.window_ms = window_ms;
+  options.skew_ms = skew_ms;
+  options.limits = ParseLimits::from(max_bytes, max_depth);
+  return options;
 }
 
 // Reads a message spec (see jazzrpc_abi.h) into spec.
@@ -260,10 +266,7 @@ int jazzrpc_envelope_sign(const char *secret, size_t secret_len, const char *con
 
 int jazzrpc_envelope_verify(const char *body, size_t body_len, double now, double window_ms, double skew_ms,
                             size_t max_bytes, uint32_t max_depth) {
-  EnvelopeOptions options;
-  options.window_ms = window_ms;
-  options.skew_ms = skew_ms;
-  options.limits = ParseLimits::from(max_bytes, max_depth);
+  const EnvelopeOptions options = envelope_options(window_ms, skew_ms, max_bytes, max_depth);
   EnvelopeInfo info;
   const Status status = envelope_verify(view(body, body_len), now, options, info);
   output(info.parsed ? envelope_report(info, {}, {}) : std::string());
@@ -294,10 +297,7 @@ int jazzrpc_message_verify(const char *body, size_t body_len, const char *spec_j
   MessageSpec expected;
   Status status = parse_message_spec(view(spec_json, spec_len), expected);
   if (status != Status::ok) return fail(status);
-  EnvelopeOptions options;
-  options.window_ms = window_ms;
-  options.skew_ms = skew_ms;
-  options.limits = ParseLimits::from(max_bytes, max_depth);
+  const EnvelopeOptions options = envelope_options(window_ms, skew_ms, max_bytes, max_depth);
   MessageInfo info;
   status = message_verify(view(body, body_len), now, options, expected, info);
   output(info.envelope.parsed ? envelope_report(info.envelope, {{u"madeBy", info.made_by}},
@@ -308,10 +308,7 @@ int jazzrpc_message_verify(const char *body, size_t body_len, const char *spec_j
 
 int jazzrpc_jazz_message_verify(const char *body, size_t body_len, double now, double window_ms, double skew_ms,
                                 size_t max_bytes, uint32_t max_depth) {
-  EnvelopeOptions options;
-  options.window_ms = window_ms;
-  options.skew_ms = skew_ms;
-  options.limits = ParseLimits::from(max_bytes, max_depth);
+  const EnvelopeOptions options = envelope_options(window_ms, skew_ms, max_bytes, max_depth);
   JazzInfo info;
   const Status status = jazz_message_verify(view(body, body_len), now, options, info);
   output(info.envelope.parsed ? envelope_report(info.envelope, {{u"creator", info.creator}}, {}) : std::string());

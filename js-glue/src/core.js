@@ -142,6 +142,11 @@ const withReport = (abiStatus, fields) => ({ ok: abiStatus === 0, ...describeSta
 
 // ---- the core ---------------------------------------------------------------------
 
+// The trailing arguments of the verify exports: now, window, skew, maxBytes, maxDepth.
+function verifyArgs({ now, window = 60000, skew = 10000, maxBytes, maxDepth } = {}) {
+  return [finite(now, "now"), duration(window, "window"), duration(skew, "skew"), limit(maxBytes, "maxBytes"), limit(maxDepth, "maxDepth")];
+}
+
 export class Core {
   #x;
   #replaySets;
@@ -365,12 +370,9 @@ export class Core {
     return this.#verifyReported("jazzrpc_jazz_message_verify", body, options, { creator: null });
   }
 
-  #verifyReported(exportName, body, { now, window = 60000, skew = 10000, maxBytes, maxDepth } = {}, extra) {
+  #verifyReported(exportName, body, options, extra) {
     const input = jsonText(body, "body");
-    const args = [
-      finite(now, "now"), duration(window, "window"), duration(skew, "skew"),
-      limit(maxBytes, "maxBytes"), limit(maxDepth, "maxDepth"),
-    ];
+    const args = verifyArgs(options);
     let abiStatus = this.#jsonStatus(input, args[3]);
     let report = {};
     if (!abiStatus) {
@@ -417,13 +419,10 @@ export class Core {
    * Verifies a message against what is expected of it (spec: kind, url, workerId,
    * inResponseTo). Never throws for a bad body; `value` is the parsed value when ok, else null.
    */
-  verifyMessage(body, spec, { now, window = 60000, skew = 10000, maxBytes, maxDepth } = {}) {
+  verifyMessage(body, spec, options) {
     if (typeof spec !== "object" || spec === null) throw new TypeError(`spec must be an object, got ${describe(spec)}`);
     const input = jsonText(body, "body");
-    const args = [
-      finite(now, "now"), duration(window, "window"), duration(skew, "skew"),
-      limit(maxBytes, "maxBytes"), limit(maxDepth, "maxDepth"),
-    ];
+    const args = verifyArgs(options);
     let abiStatus = this.#jsonStatus(input, args[3]);
     let report = {};
     let value = null;
