@@ -2,37 +2,11 @@
 // Event and Ticket schemas, a worker, clients, and both servers over one worker
 // account: jazz-tools' own handle() and ours.
 import { setupJazzTestSync, createJazzTestAccount } from "jazz-tools/testing";
-import { co, z, Group, experimental_defineRequest as jazzDefineRequest, JazzRequestError as JazzToolsRequestError } from "jazz-tools";
+import { Group, experimental_defineRequest as jazzDefineRequest, JazzRequestError as JazzToolsRequestError } from "jazz-tools";
 import { experimental_defineRequest, JazzRequestError, MemoryReplayGuard } from "jazzrpc/node";
+import { Event, bookTicket, definition } from "./booking.mjs";
 
-export const Ticket = co.map({
-  account: co.account(),
-  get event() {
-    return Event;
-  },
-});
-export const Event = co.map({
-  name: z.string(),
-  capacity: z.number(),
-  reservations: co.list(Ticket),
-});
-
-const definition = (workerId, url) => ({
-  url,
-  workerId,
-  request: { schema: { event: Event }, resolve: { event: { reservations: true } } },
-  response: { schema: { ticket: Ticket }, resolve: { ticket: true } },
-});
-
-// The documentation's handler, in substance unchanged, for either library's JazzRequestError.
-export const bookTicket = (worker, ErrorClass) => async ({ event }, madeBy) => {
-  if (event.reservations.length >= event.capacity) throw new ErrorClass("Event is full", 400);
-  const ticketGroup = Group.create(worker);
-  const ticket = Ticket.create({ account: madeBy, event }, ticketGroup);
-  ticketGroup.addMember(madeBy, "reader");
-  event.reservations.$jazz.push(ticket);
-  return { ticket };
-};
+export { Event } from "./booking.mjs";
 
 export async function setup() {
   await setupJazzTestSync();

@@ -11,47 +11,18 @@
 import { WasmCrypto } from "cojson/crypto/WasmCrypto";
 import { setupJazzTestSync, createJazzTestAccount } from "jazz-tools/testing";
 import {
-  co,
   z,
   Group,
   experimental_defineRequest as jazzDefineRequest,
   isJazzRequestError as isJazzToolsRequestError,
   JazzRequestError as JazzToolsRequestError,
 } from "jazz-tools";
+// The documentation's schemas, route and handler, shared with the Node interop tests.
+import { Event, bookTicket, definition } from "../interop/booking.mjs";
 import "jazzrpc/jazz"; // registers the jazz-tools path statically, so the bundle carries it
 import { Account, experimental_defineRequest, JazzRequestError, durableObjectReplayGuard } from "jazzrpc/cloudflare";
 
 export { ReplayGuardDurableObject } from "jazzrpc/cloudflare";
-
-// The documentation's schemas (as tests/interop/scenario.mjs).
-const Ticket = co.map({
-  account: co.account(),
-  get event() {
-    return Event;
-  },
-});
-const Event = co.map({
-  name: z.string(),
-  capacity: z.number(),
-  reservations: co.list(Ticket),
-});
-
-const definition = (workerId, url) => ({
-  url,
-  workerId,
-  request: { schema: { event: Event }, resolve: { event: { reservations: true } } },
-  response: { schema: { ticket: Ticket }, resolve: { ticket: true } },
-});
-
-// The documentation's handler, in substance unchanged, for either library's JazzRequestError.
-const bookTicket = (worker, ErrorClass) => async ({ event }, madeBy) => {
-  if (event.reservations.length >= event.capacity) throw new ErrorClass("Event is full", 400);
-  const ticketGroup = Group.create(worker);
-  const ticket = Ticket.create({ account: madeBy, event }, ticketGroup);
-  ticketGroup.addMember(madeBy, "reader");
-  event.reservations.$jazz.push(ticket);
-  return { ticket };
-};
 
 const OURS = "http://127.0.0.1/ours/book-event-ticket";
 const JAZZ = "http://127.0.0.1/jazz/book-event-ticket";
