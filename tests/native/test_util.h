@@ -31,7 +31,7 @@ inline std::string to_hex(const std::uint8_t *bytes, std::size_t len) {
   return out;
 }
 
-// The vectors folder: $JAZZRPC_VECTORS, else the one CMake found beside the repo.
+// The vectors folder: $JAZZRPC_VECTORS, else tests/vectors (set by CMake).
 inline nlohmann::json load_vectors(const std::string &name) {
   const char *env = std::getenv("JAZZRPC_VECTORS");
   const std::string dir = env != nullptr ? env : JAZZRPC_VECTORS_DIR;

@@ -12,11 +12,10 @@ export const core = glue.core;
 export const JazzRpcError = glue.JazzRpcError;
 
 // ---- where the published vectors live ---------------------------------------
-// /work/shared/vectors beside the repository (CI clones shared/ next to it);
-// JAZZRPC_VECTORS overrides.
+// tests/vectors in the repository (with their licenses); JAZZRPC_VECTORS overrides.
 export const vectorsURL = process.env.JAZZRPC_VECTORS
   ? pathToFileURL(process.env.JAZZRPC_VECTORS.replace(/\/?$/, "/"))
-  : new URL("../../../shared/vectors/", import.meta.url);
+  : new URL("../vectors/", import.meta.url);
 
 // ---- cojson's stableStringify, copied exactly --------------------------------
 export function stableStringify(node) {
