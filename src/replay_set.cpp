@@ -102,6 +102,13 @@ ReplaySet::Claim ReplaySet::claim(std::string_view id, double expires_at, double
   return Claim::first;
 }
 
+bool ReplaySet::release(std::string_view id) {
+  const Fingerprint fp = fingerprint_of(id);
+  if (!contains(fp)) return false;
+  erase(fp);
+  return true;
+}
+
 std::size_t ReplaySet::bytes() const noexcept {
   // A map node: three pointers, colour, key, and the vector header (estimated as 64 bytes).
   constexpr std::size_t kNodeBytes = 64;

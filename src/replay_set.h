@@ -28,6 +28,10 @@ class ReplaySet {
   // expired: expires_at < now (as the envelope window); refused and not stored.
   // invalid: a time that is not finite or beyond 2^53 ms.
   Claim claim(std::string_view id, double expires_at, double now);
+  // Forgets a live id, so that it can be claimed again (a claim whose handler never
+  // started). True when the id was live. Its bucket entry stays; draining it later
+  // erases the id only if it is live then, with the same expiry a re-claim would have.
+  bool release(std::string_view id);
 
   std::size_t count() const noexcept { return count_; }
   // Bytes held for the table, the bucket lists and their nodes.

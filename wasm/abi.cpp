@@ -364,6 +364,12 @@ int jazzrpc_replay_claim(int handle, const char *id, size_t id_len, double expir
   return fail(Status::invalid_argument);
 }
 
+int jazzrpc_replay_release(int handle, const char *id, size_t id_len) {
+  ReplaySet *set = replay_set(handle);
+  if (set == nullptr) return fail(Status::invalid_argument);
+  return set->release(view(id, id_len)) ? 1 : 0;
+}
+
 double jazzrpc_replay_count(int handle) {
   const ReplaySet *set = replay_set(handle);
   return set == nullptr ? -1 : static_cast<double>(set->count());

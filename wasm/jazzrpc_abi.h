@@ -108,6 +108,7 @@ int jazzrpc_jazz_message_verify(const char *body, size_t body_len, double now, d
 int jazzrpc_replay_create(void);
 int jazzrpc_replay_destroy(int handle);
 int jazzrpc_replay_claim(int handle, const char *id, size_t id_len, double expires_at, double now);  /* 1 first, 0 seen */
+int jazzrpc_replay_release(int handle, const char *id, size_t id_len);  /* 1 released, 0 not live */
 double jazzrpc_replay_count(int handle);
 double jazzrpc_replay_bytes(int handle);
 

@@ -19,7 +19,7 @@ export const REQUIRED_EXPORTS = [
   "jazzrpc_verify_json", "jazzrpc_envelope_sign", "jazzrpc_envelope_verify", "jazzrpc_account_id", "jazzrpc_account_signer_id",
   "jazzrpc_message_sign", "jazzrpc_message_verify", "jazzrpc_auth_token_create", "jazzrpc_auth_token_parse",
   "jazzrpc_auth_token_verify", "jazzrpc_replay_create", "jazzrpc_replay_destroy", "jazzrpc_replay_claim",
-  "jazzrpc_replay_count", "jazzrpc_replay_bytes",
+  "jazzrpc_replay_count", "jazzrpc_replay_bytes", "jazzrpc_replay_release",
 ];
 
 const STATUS = { NOT_JSON: 1, TOO_LARGE: 2, MALFORMED: 4, BAD_SIGNATURE: 5, BAD_KEY: 8, BAD_ENCODING: 9, INVALID_ARGUMENT: 10, INTERNAL: 11 };
@@ -519,6 +519,13 @@ export class ReplaySet {
   claim(id, expiresAt, now) {
     const args = [string(id, "id"), finite(expiresAt, "expiresAt"), finite(now, "now")];
     const result = this.#call("jazzrpc_replay_claim", this.#live(), ...args);
+    if (result < 0) throw JazzRpcError.fromStatus(-result);
+    return result === 1;
+  }
+
+  /** Forgets a live id so that it can be claimed again; true when it was live. */
+  release(id) {
+    const result = this.#call("jazzrpc_replay_release", this.#live(), string(id, "id"));
     if (result < 0) throw JazzRpcError.fromStatus(-result);
     return result === 1;
   }

@@ -83,3 +83,23 @@ TEST_CASE("deleting from long probe runs keeps every live id findable", "[replay
   for (int i = 1; i < 20'000; i += 2) REQUIRE(set.claim("id" + std::to_string(i), 7000, 1011) == Claim::seen);
   for (int i = 0; i < 20'000; i += 2) REQUIRE(set.claim("id" + std::to_string(i), 7000, 1011) == Claim::first);
 }
+
+TEST_CASE("a released id can be claimed again, and still expires with its window", "[replay]") {
+  ReplaySet set;
+  const double now = 1'000'000;
+  CHECK_FALSE(set.release("co_zA"));  // never claimed
+  CHECK(set.claim("co_zA", now + 60'000, now) == Claim::first);
+  CHECK(set.claim("co_zB", now + 60'000, now) == Claim::first);
+  CHECK(set.release("co_zA"));
+  CHECK_FALSE(set.release("co_zA"));  // released once
+  CHECK(set.count() == 1);
+  CHECK(set.claim("co_zB", now + 60'000, now + 1) == Claim::seen);  // the others stay claimed
+  CHECK(set.claim("co_zA", now + 60'000, now + 2) == Claim::first);
+  CHECK(set.claim("co_zA", now + 60'000, now + 3) == Claim::seen);
+  CHECK(set.count() == 2);
+  // Both bucket entries of co_zA drain with the window; the count never goes below zero.
+  CHECK(set.claim("co_zC", now + 200'000, now + 62'000) == Claim::first);
+  CHECK(set.count() == 1);
+  CHECK(set.claim("co_zA", now + 200'000, now + 62'001) == Claim::first);
+  CHECK(set.count() == 2);
+}
