@@ -1,26 +1,58 @@
-// Reads a request body as bytes, refusing more than maxBytes without reading it all.
+// Reads a request body as bytes, with a size limit and a deadline: more than
+// maxBytes is refused without reading it all, and a body not read in full within
+// timeoutMs (a client sending a byte at a time) is refused, its stream cancelled.
 
-/** @returns {Promise<Uint8Array|null>} the body, or null when it is over maxBytes */
-export async function readBody(request, maxBytes) {
+import { JazzRequestError } from "./request-error.js";
+import { describeStatus } from "./errors.js";
+
+const TOO_LARGE = describeStatus(2);
+export const BODY_TIMED_OUT = Object.freeze({ code: "ERR_BODY_TIMEOUT", status: 408, message: "Request body timed out" });
+
+const tooLarge = () => new JazzRequestError(TOO_LARGE.message, TOO_LARGE.status);
+
+/**
+ * @param {Request} request
+ * @param {number} maxBytes
+ * @param {number} timeoutMs
+ * @returns {Promise<Uint8Array>} the body; throws a JazzRequestError 413 or 408
+ */
+export async function readBody(request, maxBytes, timeoutMs) {
   const declared = Number(request.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > maxBytes) {
-    await request.body?.cancel().catch(() => {});
-    return null;
+    request.body?.cancel().catch(() => {});
+    throw tooLarge();
   }
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
+  let timer;
+  const deadline = new Promise((resolve) => {
+    timer = setTimeout(resolve, timeoutMs, null);
+  });
   const chunks = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      return null;
+  try {
+    for (;;) {
+      const step = await Promise.race([reader.read(), deadline]);
+      if (step === null) {
+        reader.cancel().catch(() => {});
+        throw new JazzRequestError(BODY_TIMED_OUT.message, BODY_TIMED_OUT.status);
+      }
+      if (step.done) break;
+      const chunk = step.value;
+      total += chunk.byteLength;
+      if (total > maxBytes) {
+        reader.cancel().catch(() => {});
+        throw tooLarge();
+      }
+      chunks.push(chunk);
     }
-    chunks.push(value);
+  } finally {
+    clearTimeout(timer);
   }
+  return concat(chunks, total);
+}
+
+function concat(chunks, total) {
   if (chunks.length === 1) return chunks[0];
   const body = new Uint8Array(total);
   let offset = 0;

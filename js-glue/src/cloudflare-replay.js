@@ -54,18 +54,42 @@ export class ReplayGuardDurableObject extends DurableObject {
     const now = Date.now();
     // Memory first: a replay of an id this instance has seen costs no storage read.
     if (!this.#set.claim(id, expiresAt, now)) return false;
-    // Storage decides: a live row (claimed before a restart) refuses the id; an
-    // absent or expired one is (re)written. Same rule as the core: live while expires_at >= now.
-    const cursor = this.#sql.exec(
-      `INSERT INTO ${TABLE} (id, expires_at) VALUES (?, ?)
-       ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at WHERE ${TABLE}.expires_at < ?`,
-      id,
-      expiresAt,
-      now,
-    );
-    if (cursor.rowsWritten === 0) return false;
-    this.#schedule(expiresAt);
-    return true;
+    // Storage decides, in one step that happens whole or not at all: the sweep
+    // alarm is set first, then the row is written by one statement, and the
+    // memory claim is undone if either throws, so a failed claim leaves the id
+    // unclaimed and the 503 that follows can be retried (an alarm set for a row
+    // that was not written only sweeps early). A live row (claimed before a
+    // restart) refuses the id; an absent or expired one is (re)written. Same rule
+    // as the core: live while expires_at >= now.
+    try {
+      this.#schedule(expiresAt);
+      const cursor = this.#sql.exec(
+        `INSERT INTO ${TABLE} (id, expires_at) VALUES (?, ?)
+         ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at WHERE ${TABLE}.expires_at < ?`,
+        id,
+        expiresAt,
+        now,
+      );
+      return cursor.rowsWritten > 0;
+    } catch (error) {
+      this.#set.release(id);
+      throw error;
+    }
+  }
+
+  /**
+   * Forgets a claim whose handler never started (handle() calls it for a claim
+   * that landed after it had answered 503), so the same body can be retried.
+   * @param {string} id
+   * @returns {boolean} true when the id was claimed
+   */
+  release(id) {
+    if (typeof id !== "string" || id.length === 0 || id.length > MAX_ID_LENGTH) {
+      throw new TypeError(`release: id must be a string of 1 to ${MAX_ID_LENGTH} characters`);
+    }
+    const inMemory = this.#set.release(id);
+    const stored = this.#sql.exec(`DELETE FROM ${TABLE} WHERE id = ?`, id).rowsWritten > 0;
+    return inMemory || stored;
   }
 
   /** What the object holds: ids live in memory, rows stored, rows already expired, the next sweep. */
@@ -95,9 +119,9 @@ export class ReplayGuardDurableObject extends DurableObject {
   #schedule(expiresAt) {
     const at = Math.ceil(expiresAt) + 1 + this.constructor.sweepDelayMs;
     if (this.#alarmAt !== null && this.#alarmAt <= at) return; // an earlier sweep will set the next one
-    this.#alarmAt = at;
     // A storage write like the INSERT: the output gate holds the answer until it is durable.
     this.ctx.storage.setAlarm(at);
+    this.#alarmAt = at;
   }
 }
 
@@ -137,5 +161,6 @@ export function durableObjectReplayGuard(namespace, options = {}) {
       return stub(index);
     },
     claim: (id, expiresAt) => stub(shardOf(String(id), shards)).claim(id, expiresAt),
+    release: (id) => stub(shardOf(String(id), shards)).release(id),
   });
 }

@@ -1,6 +1,9 @@
 // Replay guards: one interface, `claim(id, expiresAt) -> Promise<boolean>`, true for
-// the first claim of an id only. The guard is the authority on which ids were seen;
-// handle() fails closed (503) when it throws or does not answer in time.
+// the first claim of an id only, and `release(id)`, which forgets a claim whose
+// handler never started. The guard is the authority on which ids were seen;
+// handle() fails closed (503) when it throws or does not answer in time, and
+// releases a claim that lands after it gave up, so the client's retry of the same
+// body can succeed. Every guard refuses an id whose expiresAt has passed.
 
 import { getCore } from "./wasm.js";
 
@@ -16,6 +19,10 @@ export class MemoryReplayGuard {
   async claim(id, expiresAt) {
     return this.#set.claim(id, expiresAt, this.#now());
   }
+  /** Forgets a claim whose handler never started. */
+  async release(id) {
+    return this.#set.release(id);
+  }
   /** Live ids and the bytes they hold. */
   get size() {
     return this.#set.count;
@@ -26,9 +33,11 @@ export class MemoryReplayGuard {
 }
 
 const ttlOf = (expiresAt, now) => Math.max(1, Math.ceil(expiresAt - now));
+/** As the core's replay set and the envelope window: an id is live until expiresAt, inclusive. */
+const hasExpired = (expiresAt, now) => !(expiresAt >= now);
 
 /**
- * Redis `SET key 1 NX PX ttl`, atomic across every process that shares the server.
+ * Redis `SET key token NX PX ttl`, atomic across every process that shares the server.
  * `client` is a connected node-redis (v4+) or ioredis client.
  */
 export class RedisReplayGuard {
@@ -38,21 +47,39 @@ export class RedisReplayGuard {
   /** @param {{ client: any, prefix?: string, now?: () => number }} options */
   constructor({ client, prefix = "jazzrpc:seen:", now = Date.now }) {
     if (!client) throw new TypeError("RedisReplayGuard: a connected Redis client is required");
+    if (typeof client.sendCommand !== "function" && typeof client.call !== "function") {
+      throw new TypeError("RedisReplayGuard: unsupported client (node-redis or ioredis expected)");
+    }
     this.#client = client;
     this.#prefix = prefix;
     this.#now = now;
   }
-  async claim(id, expiresAt) {
-    const ttl = ttlOf(expiresAt, this.#now());
-    const args = ["SET", this.#prefix + id, "1", "NX", "PX", String(ttl)];
+  #command(args) {
     const client = this.#client;
-    let reply;
-    if (typeof client.sendCommand === "function") reply = await client.sendCommand(args); // node-redis
-    else if (typeof client.call === "function") reply = await client.call(...args); // ioredis
-    else throw new TypeError("RedisReplayGuard: unsupported client (node-redis or ioredis expected)");
-    return reply === "OK";
+    return typeof client.sendCommand === "function" ? client.sendCommand(args) : client.call(...args);
+  }
+  async claim(id, expiresAt) {
+    const now = this.#now();
+    if (hasExpired(expiresAt, now)) return false;
+    const key = this.#prefix + id;
+    // The value is this claim's own token: a claim whose reply is lost (the
+    // connection fails after the server ran SET) is undone only if it is still ours.
+    const token = randomToken();
+    try {
+      return (await this.#command(["SET", key, token, "NX", "PX", String(ttlOf(expiresAt, now))])) === "OK";
+    } catch (error) {
+      await this.#command(["EVAL", RELEASE_IF_OURS, "1", key, token]).catch(() => {});
+      throw error;
+    }
+  }
+  /** Forgets a claim whose handler never started. */
+  async release(id) {
+    return Number(await this.#command(["DEL", this.#prefix + id])) === 1;
   }
 }
+
+const RELEASE_IF_OURS = 'if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0';
+const randomToken = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 
 /** Deno KV: an atomic check that the key has no version yet, with expireIn. */
 export class DenoKvReplayGuard {
@@ -67,6 +94,8 @@ export class DenoKvReplayGuard {
     this.#now = now;
   }
   async claim(id, expiresAt) {
+    const now = this.#now();
+    if (hasExpired(expiresAt, now)) return false;
     const key = [...this.#prefix, id];
     let result;
     for (let attempt = 1; ; attempt++) {
@@ -74,7 +103,7 @@ export class DenoKvReplayGuard {
         result = await this.#kv
           .atomic()
           .check({ key, versionstamp: null })
-          .set(key, expiresAt, { expireIn: ttlOf(expiresAt, this.#now()) })
+          .set(key, expiresAt, { expireIn: ttlOf(expiresAt, now) })
           .commit();
         break;
       } catch (error) {
@@ -89,15 +118,33 @@ export class DenoKvReplayGuard {
     // is expired for us too (the window check refuses its request), so it stays refused.
     return false;
   }
+  /** Forgets a claim whose handler never started. */
+  async release(id) {
+    await this.#kv.delete([...this.#prefix, id]);
+    return true;
+  }
 }
 
-/** Runs guard.claim with a deadline; rejects when the guard fails or is late. */
+/**
+ * Runs guard.claim with a deadline; rejects when the guard fails or is late. A
+ * claim that lands after the deadline is released (guard.release), so that the
+ * 503 handle() answered can be retried with the same body.
+ */
 export function claimWithin(guard, id, expiresAt, timeoutMs) {
   let timer;
-  const deadline = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`replay guard did not answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  return Promise.race([Promise.resolve().then(() => guard.claim(id, expiresAt)), deadline]).finally(() =>
-    clearTimeout(timer),
+  let late = false;
+  const claim = Promise.resolve().then(() => guard.claim(id, expiresAt));
+  claim.then(
+    (first) => {
+      if (late && first === true) return Promise.resolve().then(() => guard.release?.(id)).catch(() => {});
+    },
+    () => {},
   );
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      late = true;
+      reject(new Error(`replay guard did not answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+  return Promise.race([claim, deadline]).finally(() => clearTimeout(timer));
 }

@@ -6,4 +6,4 @@ import { useJazzPath } from "./route.js";
 
 useJazzPath(jazzPath);
 
-export { handleJazzRequest, prepareJazzRequest } from "./jazz.js";
+export { verifyJazzRequest, handleJazzRequest, prepareJazzRequest } from "./jazz.js";

@@ -5,7 +5,8 @@
 //
 // The security checks stay in the core: core.verifyJazzMessage checks the envelope,
 // the time window and that its signer created the CoValue it names; the replay
-// guard (never a `$handled` field) is claimed by route.js before anything here runs.
+// guard (never a `$handled` field) is claimed by route.js between verifyJazzRequest and
+// handleJazzRequest.
 
 import {
   Account,
@@ -66,14 +67,23 @@ async function importAndLoadCreator(contentPieces, verdict, loadAs) {
   return creator;
 }
 
-/** handle(), after route.js verified the body (core.verifyJazzMessage) and claimed its id. */
-export async function handleJazzRequest({ bodyText, verdict, worker, handler, request, response, now }) {
-  const node = worker.$jazz.localNode;
+/**
+ * handle(), before the claim: after the core verified the body
+ * (core.verifyJazzMessage, including the request CoValue's session signatures),
+ * imports the pieces, loads the creator and the request value. Anything that can
+ * refuse the body refuses it here, so a refused body never burns its id.
+ */
+export async function verifyJazzRequest({ bodyText, verdict, worker, request }) {
   const { contentPieces } = JSON.parse(bodyText);
   const madeBy = await importAndLoadCreator(contentPieces, verdict, worker);
   const value = await loadAs(request, verdict.id, worker, request.jazzResolve);
   if (!value.$isLoaded) throw new JazzRequestError("Value not found", 400);
+  return { madeBy, value };
+}
 
+/** handle(), after verifyJazzRequest and the claim: runs the handler and answers in jazz-tools' format. */
+export async function handleJazzRequest({ madeBy, value, worker, handler, response, now }) {
+  const node = worker.$jazz.localNode;
   const tracking = node.syncManager.trackDirtyCoValues();
   const result = await handler(value, madeBy);
 

@@ -30,11 +30,3 @@ export function isJazzRequestError(error) {
   if ("isJazzRequestError" in error && Boolean(error.isJazzRequestError)) return true;
   return typeof error.message === "string" && Number.isInteger(error.code) && error.code >= 400 && error.code <= 599;
 }
-
-/** The Response jazz-tools answers for an error: status = code, X-Jazz-Request-Error. */
-export function errorResponse(error) {
-  return new Response(JSON.stringify(error.toJSON()), {
-    status: error.code,
-    headers: { "Content-Type": "application/json", "X-Jazz-Request-Error": "true" },
-  });
-}

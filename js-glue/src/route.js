@@ -8,25 +8,18 @@
 // workerId, answering this request, in its window) -> validate -> values.
 
 import { getCore } from "./wasm.js";
-import { JazzRequestError, errorResponse, isJazzRequestError } from "./request-error.js";
+import { JazzRequestError, isJazzRequestError } from "./request-error.js";
 import { parseDefinition, usesCoValues, validate } from "./schema.js";
 import { MemoryReplayGuard, claimWithin } from "./guards.js";
 import { readBody } from "./body.js";
-import { ALREADY_HANDLED, describeStatus } from "./errors.js";
-
-const DEFAULTS = {
-  window: 60_000,
-  skew: 10_000,
-  maxBodyBytes: 1 << 20,
-  maxDepth: 64,
-  guardTimeoutMs: 5_000,
-};
+import { ALREADY_HANDLED } from "./errors.js";
+import { DEFAULTS, checkOptions } from "./options.js";
+import { answerError, internalError, report } from "./answer.js";
 
 // handle() answers a refused request with the core's status and message
 // (errors.js); a key, encoding or id that does not check out is, to the sender,
 // a signature that does not verify.
 const SIGNATURE_FAILURES = new Set(["ERR_BAD_KEY", "ERR_BAD_ENCODING", "ERR_BAD_ID"]);
-const TOO_LARGE = describeStatus(2);
 
 function rejection(verdict) {
   if (SIGNATURE_FAILURES.has(verdict.code)) return new JazzRequestError("Invalid signature", 401);
@@ -51,7 +44,7 @@ class Route {
     this.workerId = params.workerId;
     this.#request = parseDefinition(params.request, "request");
     this.#response = parseDefinition(params.response, "response");
-    this.#options = { ...DEFAULTS, now: Date.now, ...params.options };
+    this.#options = { ...DEFAULTS, now: Date.now, ...checkOptions(params.options) };
   }
 
   get requestSchema() {
@@ -115,19 +108,19 @@ class Route {
   }
 
   /**
-   * Handles a standard Request; always resolves to a Response, never rejects.
+   * Handles a standard Request; always resolves to a Response, never rejects,
+   * whatever the handler throws or returns and whatever the guard does.
    * @param {Request} request
    * @param {import("./account.js").Account & { replayGuard?: any }} worker
    * @param {(value: any, madeBy: { id: string, signerID: string }) => any} handler
    */
-  async handle(request, worker, handler, handleOptions = {}) {
-    const opts = { ...this.#options, ...handleOptions };
+  async handle(request, worker, handler, handleOptions = undefined) {
+    let opts = this.#options;
     try {
+      if (handleOptions !== undefined) opts = { ...opts, ...checkOptions(handleOptions) };
       return await this.#handle(request, worker, handler, opts);
     } catch (error) {
-      if (isJazzRequestError(error) && error instanceof JazzRequestError) return errorResponse(error);
-      report(opts, error);
-      return errorResponse(new JazzRequestError("Internal server error", 500));
+      return answerError(error, opts);
     }
   }
 
@@ -136,10 +129,10 @@ class Route {
     if (!jazzWorker && (!worker || typeof worker.secret !== "string" || worker.id !== this.workerId)) {
       throw new Error(`handle(): the worker given is not the route's worker ${this.workerId}`);
     }
-    if (request.method !== "POST") throw new JazzRequestError("Method not allowed: use POST", 405);
+    if (typeof handler !== "function") throw new TypeError("handle(): the handler must be a function");
+    if (request?.method !== "POST") throw new JazzRequestError("Method not allowed: use POST", 405);
 
-    const body = await readBody(request, opts.maxBodyBytes);
-    if (body === null) throw new JazzRequestError(TOO_LARGE.message, TOO_LARGE.status);
+    const body = await readBody(request, opts.maxBodyBytes, opts.bodyTimeoutMs);
 
     // The core checks the body: jazz-tools' format for a jazz-tools worker, ours otherwise.
     const core = getCore();
@@ -148,6 +141,19 @@ class Route {
       ? core.verifyJazzMessage(body, limits)
       : core.verifyMessage(body, { kind: "request", url: this.path, workerId: this.workerId }, limits);
     if (!verdict.ok) throw rejection(verdict);
+
+    // Every check that can fail runs before the claim, so that a body that fails
+    // one cannot burn its id: on the jazz-tools path, the request CoValue is
+    // imported and its creator loaded and checked first.
+    let jazz;
+    let jazzRequest;
+    if (jazzWorker) {
+      jazz = await loadJazzPath();
+      jazzRequest = await jazz.verifyJazzRequest({ bodyText: new TextDecoder().decode(body), verdict, worker, request: this.#request });
+    } else if (usesCoValues(this.#request) || usesCoValues(this.#response)) {
+      throw new Error("handle(): CoValue schemas need a jazz-tools Account as worker");
+    }
+    const value = jazzWorker ? undefined : await validate(this.#request, verdict.value, "Request payload is not valid", 400);
 
     const guard = opts.replayGuard ?? worker.replayGuard ?? (this.#defaultGuard ??= new MemoryReplayGuard({ now: opts.now }));
     let first;
@@ -159,37 +165,16 @@ class Route {
     }
     if (first !== true) throw new JazzRequestError(ALREADY_HANDLED.message, ALREADY_HANDLED.status);
 
-    const runHandler = async (value, madeBy) => {
-      try {
-        return await handler(value, madeBy);
-      } catch (error) {
-        if (isJazzRequestError(error)) {
-          const code = Number.isInteger(error.code) && error.code >= 400 && error.code <= 599 ? error.code : 500;
-          throw new JazzRequestError(String(error.message), code, error.details);
-        }
-        throw error;
-      }
-    };
-
     if (jazzWorker) {
-      const jazz = await loadJazzPath();
-      return jazz.handleJazzRequest({
-        bodyText: new TextDecoder().decode(body), verdict, worker, handler: runHandler,
-        request: this.#request, response: this.#response, now: opts.now,
-      });
+      return jazz.handleJazzRequest({ ...jazzRequest, worker, handler: (v, m) => runHandler(handler, v, m), response: this.#response, now: opts.now });
     }
-    if (usesCoValues(this.#request) || usesCoValues(this.#response)) {
-      throw new Error("handle(): CoValue schemas need a jazz-tools Account as worker");
-    }
-
-    const value = await validate(this.#request, verdict.value, "Request payload is not valid", 400);
     const madeBy = Object.freeze({ id: verdict.madeBy, signerID: verdict.signerID });
-    const result = await runHandler(value, madeBy);
+    const result = await runHandler(handler, value, madeBy);
     let responseValue;
     try {
       responseValue = await validate(this.#response, result ?? {}, "Response payload is not valid", 500);
     } catch (error) {
-      throw new Error(`handler returned a value that does not match the response schema: ${JSON.stringify(error.details)}`);
+      throw new Error("handler returned a value that does not match the response schema", { cause: error });
     }
     const payload = core.signMessage(worker.secret, {
       kind: "response",
@@ -204,6 +189,35 @@ class Route {
       status: 200,
       headers: { "Content-Type": "application/json" },
     });
+  }
+}
+
+// Runs the handler; a JazzRequestError (ours, jazz-tools', or its { message, code }
+// shape) it throws becomes the answer, read here once into plain values (its
+// getters may throw, its details may not serialise: answer.js checks that).
+async function runHandler(handler, value, madeBy) {
+  try {
+    return await handler(value, madeBy);
+  } catch (error) {
+    throw handlerError(error);
+  }
+}
+
+function handlerError(error) {
+  let known = false;
+  try {
+    known = isJazzRequestError(error);
+  } catch {
+    known = false; // a Proxy whose traps throw: not an answer we can read
+  }
+  if (!known) return error;
+  try {
+    const code = Number.isInteger(error.code) && error.code >= 400 && error.code <= 599 ? error.code : 500;
+    const answer = new JazzRequestError(String(error.message), code, error.details);
+    answer.fromHandler = true;
+    return answer;
+  } catch (cause) {
+    return new Error("the handler threw a JazzRequestError that cannot be read", { cause });
   }
 }
 
@@ -264,14 +278,6 @@ function loadJazzPath() {
     throw new Error("A jazz-tools Account was given, but jazz-tools could not be loaded: install jazz-tools", { cause });
   });
   return jazzPath;
-}
-
-function report(opts, error) {
-  try {
-    opts.onError?.(error);
-  } catch {
-    // an onError that throws must not turn an answer into a rejection
-  }
 }
 
 /** Defines a route shared by client and server. */

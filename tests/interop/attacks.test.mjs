@@ -136,6 +136,31 @@ test("a replayed request: the second copy is refused by both, and the handler ra
   assert.equal(after - before, 2);
 });
 
+// A captured, unhandled body taken over by another account: the request piece's
+// sessions renamed to the thief's account, the thief's account piece added, the
+// envelope re-signed by the thief. The body must be refused before its id is
+// claimed, so that the real client's request is still handled.
+test("a captured body re-signed by another account is refused and does not burn its id", async () => {
+  const victimBody = await freshBody(s.clients[0]);
+  const thief = s.clients[1];
+  const thiefBody = JSON.parse(await freshBody(thief));
+  const victim = JSON.parse(victimBody);
+  const thiefId = thief.$jazz.id;
+  const victimId = s.clients[0].$jazz.id;
+  const pieces = structuredClone(victim.contentPieces).map((piece) => {
+    if (piece?.id !== victim.id) return piece;
+    const renamed = {};
+    for (const [session, content] of Object.entries(piece.new)) renamed[session.replace(victimId, thiefId)] = content;
+    return { ...piece, new: renamed };
+  });
+  pieces.push(thiefBody.contentPieces.find((p) => p?.id === thiefId));
+  const forged = getCore().signEnvelope({ contentPieces: pieces, id: victim.id, createdAt: Date.now() }, secretOf(thief));
+  const refused = await answer("ours", forged);
+  assert.ok([400, 401].includes(refused.status), JSON.stringify(refused));
+  assert.deepEqual(await answer("ours", victimBody), { status: 200, message: undefined }, "the real request is still handled");
+  assert.deepEqual(await answer("ours", victimBody), { status: 400, message: "Request payload is already handled" });
+});
+
 test("the table", () => {
   for (const row of table) console.log(`${row.name.padEnd(55)} jazz-tools ${JSON.stringify(row.jazz)}  ours ${JSON.stringify(row.ours)}`);
   assert.equal(table.length, cases.length);

@@ -362,6 +362,141 @@ export const scenarios = [
       assert.equal(custom.account.id, account.id);
     },
   },
+  {
+    name: "handle() answers every value a handler can throw or return, and never rejects",
+    async fn(ctx) {
+      const { lib } = ctx;
+      const cyclic = {};
+      cyclic.self = cyclic;
+      const hostile = new Proxy({}, {
+        get() { throw new Error("get trap"); },
+        has() { throw new Error("has trap"); },
+        getPrototypeOf() { throw new Error("getPrototypeOf trap"); },
+        ownKeys() { throw new Error("ownKeys trap"); },
+      });
+      const throwingMessage = { code: 400, get message() { throw new Error("message getter"); } };
+      const throwingToJSON = { toJSON() { throw new Error("toJSON"); } };
+      const thrown = [
+        [undefined, 500], [null, 500], [0, 500], ["a string", 500], [Symbol("s"), 500], [10n, 500], [hostile, 500],
+        [throwingMessage, 500], [new Error("plain"), 500], [Object.freeze(Object.create(null)), 500], [() => {}, 500],
+        [new lib.JazzRequestError("Event is full", 400, { big: 1n }), 500],
+        [new lib.JazzRequestError("Event is full", 400, cyclic), 500],
+        [new lib.JazzRequestError("Event is full", 400, throwingToJSON), 500],
+        [{ message: "Event is full", code: 400, details: { seats: 10n } }, 500],
+        [{ message: "Event is full", code: 409 }, 409],
+        [new lib.JazzRequestError("odd code", 99), 500, "odd code"], // a code that is no HTTP error status: 500, its message kept
+        [new lib.JazzRequestError("Event is full", 400, { seatsLeft: 0 }), 400],
+      ];
+      const returned = [10n, cyclic, hostile, Symbol("r"), { ticketId: 1n }, { get ticketId() { throw new Error("getter"); } }];
+      const cases = [
+        ...thrown.map(([value, status, message]) => ({ status, message, handler: async () => { throw value; } })),
+        ...thrown.slice(0, 6).map(([value]) => ({ status: 500, handler: () => { throw value; } })), // synchronous throws
+        ...returned.map((value) => ({ status: 500, handler: async () => value })),
+        { status: 500, handler: () => ({ then: (_, reject) => reject(hostile) }) },
+      ];
+      const rejections = [];
+      const onRejection = (reason) => rejections.push(reason);
+      globalThis.process?.on?.("unhandledRejection", onRejection);
+      try {
+        for (const [i, c] of cases.entries()) {
+          const s = setup(ctx, { handlerImpl: c.handler });
+          const response = await s.handle(post(await captureBody(s)));
+          assert.ok(response instanceof Response, `case ${i}: a Response`);
+          const text = await response.text();
+          assert.equal(response.status, c.status, `case ${i}: ${text}`);
+          assert.equal(response.headers.get("X-Jazz-Request-Error"), "true", `case ${i}`);
+          const body = JSON.parse(text);
+          if (c.status === 500 && !c.message) {
+            assert.deepEqual(body, { message: "Internal server error", code: 500 }, `case ${i}`);
+            assert.equal(s.errors.length, 1, `case ${i}: told to onError once`);
+          }
+          if (c.message) assert.equal(body.message, c.message);
+        }
+        // No onError at all, and an onError that throws: still a Response.
+        const s = setup(ctx, { handlerImpl: async () => { throw hostile; } });
+        const quiet = console.error;
+        let logged = 0;
+        console.error = () => { logged++; };
+        try {
+          assert.equal((await s.route.handle(post(await captureBody(s)), s.worker, async () => { throw hostile; })).status, 500);
+        } finally {
+          console.error = quiet;
+        }
+        assert.equal(logged, 1, "logged through console.error when there is no onError");
+        const t = setup(ctx, { handlerImpl: async () => { throw new Error("x"); } });
+        const r = await t.handle(post(await captureBody(t)), { onError: () => { throw hostile; } });
+        assert.equal(r.status, 500);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      } finally {
+        globalThis.process?.off?.("unhandledRejection", onRejection);
+      }
+      assert.deepEqual(rejections, []);
+    },
+  },
+  {
+    name: "a body that trickles in is answered 408 after bodyTimeoutMs, and the handler does not run",
+    async fn(ctx) {
+      const s = setup(ctx, { routeOptions: { bodyTimeoutMs: 200 } });
+      const body = new TextEncoder().encode(await captureBody(s));
+      let timer;
+      let cancelled = false;
+      const stream = new ReadableStream({
+        start(controller) {
+          let i = 0;
+          timer = setInterval(() => {
+            if (i < body.length) controller.enqueue(body.subarray(i, ++i));
+            else controller.close();
+          }, 20);
+        },
+        cancel() {
+          cancelled = true;
+          clearInterval(timer);
+        },
+      });
+      const started = Date.now();
+      const response = await s.handle(new Request("http://h/api/book-event-ticket", { method: "POST", body: stream, duplex: "half" }));
+      clearInterval(timer);
+      await expectError(response, 408, "Request body timed out");
+      assert.ok(Date.now() - started < 5_000);
+      assert.ok(cancelled, "the body's stream is cancelled");
+      assert.equal(s.calls.length, 0);
+      // The same body in one piece is then handled: nothing was claimed.
+      assert.equal((await s.handle(post(new TextDecoder().decode(body)))).status, 200);
+    },
+  },
+  {
+    name: "options are checked when the route is defined",
+    async fn(ctx) {
+      const { lib, z } = ctx;
+      const worker = lib.Account.create();
+      const define = (options) =>
+        lib.defineRequest({ url: "/x", workerId: worker.id, request: { a: z.string() }, response: { b: z.string() }, options });
+      for (const [options, kind] of [
+        [{ guardTimeoutMs: Infinity }, RangeError],
+        [{ guardTimeoutMs: 2 ** 31 }, RangeError],
+        [{ guardTimeoutMs: 0 }, RangeError],
+        [{ bodyTimeoutMs: -1 }, RangeError],
+        [{ bodyTimeoutMs: "10s" }, TypeError],
+        [{ maxBodyBytes: -5 }, RangeError],
+        [{ maxBodyBytes: 1.5 }, TypeError],
+        [{ maxDepth: 5000 }, RangeError],
+        [{ window: NaN }, TypeError],
+        [{ skew: -1 }, RangeError],
+        [{ now: 5 }, TypeError],
+        [{ onError: "log" }, TypeError],
+        [{ replayGuard: {} }, TypeError],
+      ]) {
+        assert.throws(() => define(options), kind, JSON.stringify(options, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v)));
+      }
+      define({ guardTimeoutMs: 2 ** 31 - 1, bodyTimeoutMs: 1, maxDepth: 1024, skew: 0 });
+      // Per-call options that cannot hold: handle() still answers, 500, and says why.
+      const s = setup(ctx);
+      const errors = [];
+      const response = await s.route.handle(post(await captureBody(s)), s.worker, async () => ({ ticketId: "t" }), { guardTimeoutMs: Infinity, onError: (e) => errors.push(e) });
+      assert.equal(response.status, 500);
+      assert.equal(s.calls.length, 0);
+    },
+  },
 ];
 
 /** Scenarios every replay guard must pass; `makeGuard(now)` builds a fresh one. */
@@ -390,6 +525,45 @@ export const guardScenarios = [
       assert.equal(statuses.filter((x) => x === 200).length, 1);
       assert.equal(statuses.filter((x) => x === 400).length, 199);
       assert.equal(s.calls.length, 1);
+    },
+  },
+  {
+    name: "a claim that lands after guardTimeoutMs is released: 503, then the retry of the same body gets 200, the handler ran once",
+    async fn(ctx, makeGuard) {
+      const time = clock(Date.now());
+      const real = await makeGuard(time.now);
+      let delayed = 0;
+      const late = {
+        claim: async (id, expiresAt) => {
+          if (delayed++ === 0) await new Promise((resolve) => setTimeout(resolve, 150));
+          return real.claim(id, expiresAt);
+        },
+        release: (id) => real.release(id),
+      };
+      const s = setup(ctx, { guard: late, routeOptions: { guardTimeoutMs: 30 } });
+      s.time.t = time.t;
+      const body = await captureBody(s);
+      await expectError(await s.handle(post(body)), 503, "Replay guard unavailable, try again");
+      await new Promise((resolve) => setTimeout(resolve, 400)); // the late claim lands, then is released
+      assert.equal((await s.handle(post(body))).status, 200);
+      await expectError(await s.handle(post(body)), 400, "Request payload is already handled");
+      assert.equal(s.calls.length, 1);
+    },
+  },
+  {
+    name: "release() forgets a claim; an id whose expiresAt has passed is refused",
+    async fn(ctx, makeGuard) {
+      const time = clock(Date.now());
+      const guard = await makeGuard(time.now);
+      const id = "co_z" + ctx.lib.getCore().base58Encode(crypto.getRandomValues(new Uint8Array(19)));
+      const expiresAt = time.t + 60_000;
+      assert.equal(await guard.claim(id, expiresAt), true);
+      assert.equal(await guard.claim(id, expiresAt), false);
+      await guard.release(id);
+      assert.equal(await guard.claim(id, expiresAt), true);
+      assert.equal(await guard.claim(id, expiresAt), false);
+      assert.equal(await guard.claim(id + "x", time.t - 1), false, "expired: refused");
+      assert.equal(await guard.claim(id + "x", time.t + 60_000), true, "and not stored");
     },
   },
 ];

@@ -38,6 +38,18 @@ for (const guard of ["memory", "durable"]) {
 }
 
 // ---- the guard object's storage ---------------------------------------------------
+for (const fail of ["alarm", "insert"]) {
+  test(`the guard object's ${fail === "alarm" ? "setAlarm" : "INSERT"} fails during a claim: 503, nothing stays claimed, the retry of the same body gets 200 and the handler runs once`, async () => {
+    const result = await get(`/guard-failure?fail=${fail}`);
+    assert.deepEqual(result.statuses, [503, 200, 400], JSON.stringify(result));
+    assert.equal(result.runs, 1);
+    assert.equal(result.errors.length, 1);
+    assert.match(result.errors[0], new RegExp(`injected ${fail} failure`));
+    assert.equal(result.stats.stored, 1);
+    assert.equal(result.stats.inMemory, 1);
+  });
+}
+
 test("after the window, the alarm leaves no expired id in the guard object's storage", async (t) => {
   const claimed = await get("/claim-many?name=sweep&shards=1&count=50&ttl=300");
   assert.deepEqual(claimed, { first: 50, replaysAccepted: 0 });
