@@ -25,8 +25,16 @@ export type InputOf<D> = ValuesOf<SchemaOf<D>, "input">;
 export type OutputOf<D> = ValuesOf<SchemaOf<D>, "output">;
 
 export interface ReplayGuard {
-  /** True for the first claim of an id only; the id must stay claimed until expiresAt (ms). */
+  /**
+   * True for the first claim of an id only; the id must stay claimed until expiresAt (ms).
+   * An id whose expiresAt has passed is refused (false).
+   */
   claim(id: string, expiresAt: number): Promise<boolean>;
+  /**
+   * Forgets a claim whose handler never started. handle() calls it when a claim
+   * lands after guardTimeoutMs (it has already answered 503), so the same body can be retried.
+   */
+  release?(id: string): Promise<unknown> | unknown;
 }
 
 export interface RouteOptions {
@@ -37,13 +45,15 @@ export interface RouteOptions {
   /** The body size limit in bytes (1 MiB); over it: 413. */
   maxBodyBytes?: number;
   maxDepth?: number;
-  /** How long handle() waits for the replay guard before answering 503 (5 000). */
+  /** How long handle() waits for the replay guard before answering 503 (5 000; at most 2^31 - 1). */
   guardTimeoutMs?: number;
+  /** How long handle() waits for the whole body before answering 408 "Request body timed out" (10 000; at most 2^31 - 1). */
+  bodyTimeoutMs?: number;
   /** The clock, in ms since the epoch (Date.now). */
   now?: () => number;
   /** The fetch send() uses when none is passed to it (the global fetch at call time). */
   fetch?: typeof fetch;
-  /** Told of every exception that became a 500 or 503. */
+  /** Told of every exception that became a 500 or 503; without it they go to console.error. */
   onError?: (error: unknown) => void;
   /** A guard for this route, over the worker's. */
   replayGuard?: ReplayGuard;
@@ -120,16 +130,19 @@ export declare function isJazzRequestError(error: unknown): error is JazzRequest
 export declare class MemoryReplayGuard implements ReplayGuard {
   constructor(options?: { now?: () => number });
   claim(id: string, expiresAt: number): Promise<boolean>;
+  release(id: string): Promise<boolean>;
   readonly size: number;
   readonly bytes: number;
 }
 export declare class RedisReplayGuard implements ReplayGuard {
   constructor(options: { client: unknown; prefix?: string; now?: () => number });
   claim(id: string, expiresAt: number): Promise<boolean>;
+  release(id: string): Promise<boolean>;
 }
 export declare class DenoKvReplayGuard implements ReplayGuard {
   constructor(options: { kv: unknown; prefix?: unknown[]; now?: () => number });
   claim(id: string, expiresAt: number): Promise<boolean>;
+  release(id: string): Promise<boolean>;
 }
 
 export declare function generateAuthToken(account: Account, options?: { now?: () => number }): string;

@@ -31,6 +31,8 @@ export declare class ReplayGuardDurableObject {
   constructor(ctx: unknown, env: unknown);
   /** True for the first claim of id while live; false for a replay or when expiresAt has passed. */
   claim(id: string, expiresAt: number): boolean;
+  /** Forgets a claim whose handler never started (memory and row); true when it was claimed. */
+  release(id: string): boolean;
   stats(): ReplayGuardStats;
   alarm(): Promise<void>;
 }
@@ -38,6 +40,7 @@ export declare class ReplayGuardDurableObject {
 /** The stub of a ReplayGuardDurableObject, as RPC gives it. */
 export interface ReplayGuardStub {
   claim(id: string, expiresAt: number): Promise<boolean>;
+  release(id: string): Promise<boolean>;
   stats(): Promise<ReplayGuardStats>;
 }
 
@@ -54,6 +57,7 @@ export interface DurableObjectReplayGuard extends ReplayGuard {
   /** The stub of one shard's object. */
   shard(index: number): ReplayGuardStub;
   claim(id: string, expiresAt: number): Promise<boolean>;
+  release(id: string): Promise<boolean>;
 }
 
 /**
