@@ -141,7 +141,7 @@ if (!skip.has("jazz")) {
 if (!skip.has("workerd")) {
   const ready =
     existsSync(join(ROOT, "workers-example/scripts/local.mjs")) &&
-    existsSync(join(ROOT, "js-glue/src/cloudflare.js")) &&
+    existsSync(join(ROOT, "js-glue/src/entries/cloudflare.js")) &&
     existsSync(join(ROOT, "node_modules/miniflare"));
   if (ready) {
     step(`our handle() in workerd (Miniflare, Durable Object guard), ${N.workerd} requests one at a time`);
@@ -149,7 +149,7 @@ if (!skip.has("workerd")) {
     step(`our handle() in workerd, ${N.workerd} requests 64 in flight`);
     results.handle.ours_workerd_64 = part("handle-workerd.mjs", [N.workerd, 64], { optional: true });
   } else {
-    results.handle.ours_workerd_1 = { error: "workers-example/, js-glue/src/cloudflare.js or miniflare is missing" };
+    results.handle.ours_workerd_1 = { error: "workers-example/, js-glue/src/entries/cloudflare.js or miniflare is missing" };
   }
 }
 results.seconds = round((Date.now() - started) / 1000);

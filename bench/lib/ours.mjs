@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { ROOT } from "./measure.mjs";
 
-export const glue = await import(ROOT + "js-glue/src/node.js");
+export const glue = await import(ROOT + "js-glue/src/entries/node.js");
 
 /** The route for workerId, and makeBodies(count, from): request bodies signed by a new client account. */
 export function oursFor(url, workerId) {

@@ -6,7 +6,7 @@ import { sha512 } from "@noble/hashes/sha2.js";
 import { WasmCrypto } from "cojson/crypto/WasmCrypto";
 import { compare, emit, log, ROOT } from "../lib/measure.mjs";
 
-const { core } = await import(ROOT + "js-glue/src/node.js");
+const { core } = await import(ROOT + "js-glue/src/entries/node.js");
 await sodium.ready;
 noble.hashes.sha512 = sha512;
 const cojson = await WasmCrypto.create();

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { WasmCrypto } from "cojson/crypto/WasmCrypto";
 import { compare, emit, log, OUT, ROOT } from "../lib/measure.mjs";
 
-const { core } = await import(ROOT + "js-glue/src/node.js");
+const { core } = await import(ROOT + "js-glue/src/entries/node.js");
 const cojson = await WasmCrypto.create();
 const encoder = new TextEncoder();
 

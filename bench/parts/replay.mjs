@@ -3,7 +3,7 @@
 // 200,000) arrive evenly over three 60 s windows of simulated time.
 import { compare, emit, log, memory, QUICK, ROOT, round } from "../lib/measure.mjs";
 
-const { core } = await import(ROOT + "js-glue/src/node.js");
+const { core } = await import(ROOT + "js-glue/src/entries/node.js");
 const total = QUICK ? 200_000 : 1_000_000;
 const WINDOW = 60_000;
 const SPAN = 3 * WINDOW; // the ids arrive over three windows

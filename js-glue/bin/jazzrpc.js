@@ -1,28 +1,37 @@
 #!/usr/bin/env node
 // jazzrpc command line: keys, canonical JSON, hashes, signed request bodies.
 // The CLI is a host: it may read the clock (the core never does).
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { core, JazzRpcError } from "../src/node.js";
+import { core, JazzRpcError } from "../src/entries/node.js";
+
+const HARD_MAX_DEPTH = 1024; // the core's hard cap on nesting
+const VERSION = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version;
 
 const USAGE = `Usage: jazzrpc <command> [options]
 
 Commands:
-  keygen                      print a new {"signerSecret","signerID"}
-  canonical                   read JSON on stdin, print its canonical text (cojson's stableStringify)
-  hash                        read JSON on stdin, print its hash_z…
-  sign --secret <signerSecret> [--id <co_z…>] [--now <ms>]
+  keygen                      print a new {"signerSecret","signerID","accountID"}
+  canonical [--max-depth <n>] read JSON on stdin, print its canonical text (cojson's stableStringify);
+                              nesting up to --max-depth (default ${HARD_MAX_DEPTH}, the core's limit)
+  hash [--max-depth <n>]      read JSON on stdin, print its hash_z…
+  sign [--secret-file <path>] [--id <co_z…>] [--now <ms>]
                               read contentPieces (a JSON array, or {contentPieces, id?, createdAt?})
-                              on stdin, print a signed request body
+                              on stdin, print a signed request body; the signerSecret comes from the
+                              environment variable JAZZRPC_SECRET or from --secret-file, never argv
   verify-request [--now <ms>] [--window <ms>] [--skew <ms>]
                               read a request body on stdin, print {"ok","code","status","message","id","signerID"};
                               exit 0 when valid, 1 when not (defaults: now = the clock, window 60000, skew 10000)
   help                        print this text
+  --version                   print the version
 `;
 
 class UsageError extends Error {}
 
 const OPTIONS = {
-  sign: { secret: { type: "string" }, id: { type: "string" }, now: { type: "string" } },
+  canonical: { "max-depth": { type: "string" } },
+  hash: { "max-depth": { type: "string" } },
+  sign: { secret: { type: "string" }, "secret-file": { type: "string" }, id: { type: "string" }, now: { type: "string" } },
   "verify-request": { now: { type: "string" }, window: { type: "string" }, skew: { type: "string" } },
 };
 
@@ -56,22 +65,50 @@ function readSignInput(bytes) {
   throw new Error("stdin must hold a JSON array of contentPieces, or an object {contentPieces, id?, createdAt?}");
 }
 
+function maxDepth(value) {
+  if (value === undefined) return HARD_MAX_DEPTH;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > HARD_MAX_DEPTH) throw new UsageError(`--max-depth must be an integer from 1 to ${HARD_MAX_DEPTH}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+// The signing secret: JAZZRPC_SECRET, or the first line of --secret-file. Never
+// argv, where it would land in shell history and in every process listing.
+function signingSecret(values) {
+  if (values.secret !== undefined) {
+    throw new UsageError("--secret is not accepted (argv lands in shell history): set JAZZRPC_SECRET or pass --secret-file <path>");
+  }
+  if (values["secret-file"] !== undefined) {
+    let text;
+    try {
+      text = readFileSync(values["secret-file"], "utf8");
+    } catch (error) {
+      throw new UsageError(`cannot read --secret-file: ${error.message}`);
+    }
+    return text.split(/\r?\n/)[0].trim();
+  }
+  const fromEnv = process.env.JAZZRPC_SECRET;
+  if (fromEnv) return fromEnv.trim();
+  throw new UsageError("sign needs the signerSecret: set JAZZRPC_SECRET or pass --secret-file <path>");
+}
+
 const commands = {
   keygen() {
     const { signerSecret, signerID } = core.signKeypair();
-    return JSON.stringify({ signerSecret, signerID });
+    return JSON.stringify({ signerSecret, signerID, accountID: core.accountId(signerID) });
   },
 
-  async canonical() {
-    return core.canonicalize(await readStdin());
+  async canonical(values) {
+    return core.canonicalize(await readStdin(), { maxDepth: maxDepth(values["max-depth"]) });
   },
 
-  async hash() {
-    return core.secureHash(await readStdin());
+  async hash(values) {
+    return core.secureHash(await readStdin(), { maxDepth: maxDepth(values["max-depth"]) });
   },
 
-  async sign({ secret, id, now }) {
-    if (secret === undefined) throw new UsageError("sign needs --secret <signerSecret>");
+  async sign(values) {
+    const secret = signingSecret(values);
+    const { id, now } = values;
     const input = readSignInput(await readStdin());
     const createdAt = number(now, "now", input.createdAt ?? Date.now());
     const contentPieces = input.contentPieces;
@@ -108,6 +145,10 @@ async function main(argv) {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (command === "--version" || command === "-v" || command === "version") {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
   if (!Object.hasOwn(commands, command)) {
     process.stderr.write(`jazzrpc: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
     return 2;
@@ -134,4 +175,6 @@ async function main(argv) {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

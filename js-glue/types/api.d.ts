@@ -84,7 +84,42 @@ export declare function startWorker(options?: {
   accountID?: string;
   accountSecret?: string;
   replayGuard?: ReplayGuard;
+  /** Where JAZZ_WORKER_ACCOUNT and JAZZ_WORKER_SECRET are read first (a Workers env); then process.env or Deno.env. */
+  env?: Record<string, unknown>;
 }): Promise<{ worker: Worker }>;
+
+/** What toFetchHandler and the adapters take. */
+export interface ServeOptions<Env = any> {
+  /** The worker: an Account, or (env) => one. Default: startWorker() from the environment, on the first request. */
+  worker?: Account | ((env: Env) => Account | { worker: Account } | Promise<Account | { worker: Account }>);
+  /** The replay guard, or (env) => one (a Durable Object guard from a Workers binding). */
+  replayGuard?: ReplayGuard | ((env: Env) => ReplayGuard);
+  /** Told of every exception that became a 500 or 503; without it they go to console.error. */
+  onError?: (error: unknown) => void;
+}
+
+/** A fetch handler: what Deno.serve and Workers take, and toNodeListener, Hono and Next.js adapt. */
+export type FetchHandler<Env = any> = (request: Request, env?: Env) => Promise<Response>;
+
+/** The handler of a route: its typed value and who made it, to the response value. */
+export type Handler<Req extends Definition, Res extends Definition> = (
+  value: OutputOf<Req>,
+  madeBy: MadeBy,
+) => InputOf<Res> | Promise<InputOf<Res>>;
+
+/**
+ * A fetch handler for one route (the framework routes to it), or for a list of
+ * [route, handler] pairs dispatched by path (404 for any other path).
+ */
+export declare function toFetchHandler<Req extends Definition, Res extends Definition, Env = any>(
+  route: Route<Req, Res>,
+  handler: Handler<Req, Res>,
+  options?: ServeOptions<Env>,
+): FetchHandler<Env>;
+export declare function toFetchHandler<Env = any>(
+  routes: ReadonlyArray<readonly [Route<any, any>, (value: any, madeBy: MadeBy) => any]>,
+  options?: ServeOptions<Env>,
+): FetchHandler<Env>;
 
 export interface SendOptions {
   owner: Account;

@@ -10,9 +10,16 @@ export type WasmSource =
   | Response
   | PromiseLike<WebAssembly.Module | ArrayBuffer | ArrayBufferView | Response>;
 
-/** Instantiates the core once; later calls resolve to the same Core. */
+/** Instantiates the core once; later calls resolve to the same Core. For a wasm hosted elsewhere. */
 export function init(source: WasmSource): Promise<Core>;
-/** The initialized core; throws an Error when init() has not completed. */
+/** Instantiates the core now from a compiled module or its bytes (what the Node, Deno and Workers entries do at import). */
+export function initSync(source: WebAssembly.Module | ArrayBuffer | ArrayBufferView): Core;
+/**
+ * The core, loaded first where the runtime cannot do so at import: in a browser it is
+ * fetched from beside the module on the first call. send() and handle() await it.
+ */
+export function ready(): Promise<Core>;
+/** The initialized core; throws an Error naming this runtime's fix when it is not loaded yet. */
 export function getCore(): Core;
 
 /** JSON text as a string (as JSON.parse reads it) or as UTF-8 bytes (as Request.json() reads them). */
@@ -172,6 +179,8 @@ export class ReplaySet {
   private constructor();
   /** true the first time id is claimed while live; false when seen (or expiresAt <= now). */
   claim(id: string, expiresAt: number, now: number): boolean;
+  /** Forgets a live id so that it can be claimed again; true when it was live. */
+  release(id: string): boolean;
   readonly count: number;
   readonly bytes: number;
   /** Releases its memory; the set throws on use afterwards. */

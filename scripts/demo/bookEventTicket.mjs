@@ -1,5 +1,5 @@
 // bookEventTicket.mjs: shared by client and server, as in JazzRPC's documentation.
-import { experimental_defineRequest } from "../../js-glue/src/node.js";
+import { experimental_defineRequest } from "../../js-glue/src/entries/node.js";
 import { z } from "zod";
 
 export function defineBookEventTicket(workerId, options) {

@@ -2,7 +2,7 @@
 // and a free port; clients book tickets for an event of capacity 3 until it is
 // full, then a replayed, a tampered and an expired request. Exits non-zero when
 // an outcome is not the expected one.
-import { Account, isJazzRequestError } from "../../js-glue/src/node.js";
+import { Account, isJazzRequestError } from "../../js-glue/src/entries/node.js";
 import { createBookingServer } from "./server.mjs";
 import { defineBookEventTicket } from "./bookEventTicket.mjs";
 

@@ -2,7 +2,7 @@
 // Run alone: JAZZ_WORKER_SECRET=signerSecret_z… node scripts/demo/server.mjs [port]
 import { createServer } from "node:http";
 import { pathToFileURL } from "node:url";
-import { JazzRequestError, startWorker, toNodeListener } from "../../js-glue/src/node.js";
+import { JazzRequestError, startWorker, toNodeListener } from "../../js-glue/src/entries/node.js";
 import { defineBookEventTicket } from "./bookEventTicket.mjs";
 
 export async function createBookingServer({ accountSecret, events }) {
@@ -32,7 +32,7 @@ export async function createBookingServer({ accountSecret, events }) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { Account } = await import("../../js-glue/src/node.js");
+  const { Account } = await import("../../js-glue/src/entries/node.js");
   const accountSecret = process.env.JAZZ_WORKER_SECRET ?? Account.create().secret;
   const events = new Map([["jazz-night", { capacity: 3, reservations: [] }]]);
   const { server, worker } = await createBookingServer({ accountSecret, events });

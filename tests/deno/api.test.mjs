@@ -1,7 +1,7 @@
 // The API scenarios (tests/scenarios/api.mjs) under Deno: memory guard and Deno KV guard.
 import { z } from "zod";
 import * as v from "valibot";
-import * as lib from "../../js-glue/src/deno.js";
+import * as lib from "../../js-glue/src/entries/deno.js";
 import { scenarios, guardScenarios } from "../scenarios/api.mjs";
 
 const ctx = { lib, z, v };

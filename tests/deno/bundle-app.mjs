@@ -1,7 +1,7 @@
 // A Deno program that imports jazzrpc, for the bundle test: a round trip through
 // send() and handle() in one process. Prints the ticket as JSON.
 import { z } from "zod";
-import { Account, defineRequest } from "../../js-glue/src/deno-embedded.js";
+import { Account, defineRequest } from "../../js-glue/src/entries/deno-embedded.js";
 
 const worker = Account.create();
 const client = Account.create();

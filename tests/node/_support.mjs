@@ -7,7 +7,7 @@ import crypto from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { blake3 } from "@noble/hashes/blake3";
 
-const glue = await import("../../js-glue/src/node.js");
+const glue = await import("../../js-glue/src/entries/node.js");
 export const core = glue.core;
 export const JazzRpcError = glue.JazzRpcError;
 

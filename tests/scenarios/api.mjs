@@ -497,6 +497,22 @@ export const scenarios = [
       assert.equal(s.calls.length, 0);
     },
   },
+  {
+    name: "a relative route url with no page and no baseUrl is a TypeError that says so, before any network",
+    async fn(ctx) {
+      if (typeof globalThis.location?.href === "string") return; // a page resolves it
+      const s = setup(ctx);
+      const realFetch = globalThis.fetch;
+      let fetched = 0;
+      globalThis.fetch = async () => (fetched++, new Response("{}"));
+      try {
+        await assert.rejects(s.route.send({ eventId: "e1" }, { owner: s.client }), (e) => e instanceof TypeError && /baseUrl/.test(e.message));
+      } finally {
+        globalThis.fetch = realFetch;
+      }
+      assert.equal(fetched, 0);
+    },
+  },
 ];
 
 /** Scenarios every replay guard must pass; `makeGuard(now)` builds a fresh one. */

@@ -69,7 +69,7 @@ test("workerd: a real jazz-tools client books through our handle() with the Dura
   firstBody = r.firstBody;
 });
 
-test("workerd: the same body in another request, with a new worker Account, is refused by the guard object", async () => {
+test("workerd: the same body in another request, through a new route object, is refused by the guard object", async () => {
   assert.ok(firstBody, "needs the first test's body");
   const { status, headers, body } = await call("/replay", { method: "POST", headers: { "Content-Type": "application/json" }, body: firstBody });
   assert.equal(status, 400);

@@ -98,9 +98,11 @@ const reservationsOf = async ({ worker, event }) =>
 const storedPerShard = (guard) => Promise.all(Array.from({ length: guard.shards }, (_, i) => guard.shard(i).stats().then((s) => s.stored)));
 
 /** A real jazz-tools client books through our handle() (Durable Object guard), a body is replayed, the event fills. */
+let firstWorker; // the worker of jazzClientToOurs, kept by this isolate for replayFromAnotherRequest
 async function jazzClientToOurs(env) {
   const s = await setup();
   const { worker } = s;
+  firstWorker = worker;
   const jazzClient = jazzDefineRequest(definition(worker.$jazz.id, OURS));
   const ours = experimental_defineRequest(definition(worker.$jazz.id, OURS));
   const replayGuard = durableObjectReplayGuard(env.REPLAY_GUARD, { shards: SHARDS });
@@ -142,15 +144,16 @@ async function ourClientToJazz() {
 }
 
 /**
- * A body POSTed here goes to our handle() with a new jazz-tools worker Account (a
- * new sync server too) and the same Durable Object guard: a replay arriving in
- * another request, or another isolate, is refused by the guard object.
+ * A body POSTed here goes to our handle() in another request, through a new route
+ * object, with the same worker Account (kept by this isolate) and the same Durable
+ * Object guard: a replay arriving in another request is refused by the guard object.
+ * (A new worker Account cannot even load a body addressed to another worker: it is
+ * refused before the claim, "Value not found".)
  */
 async function replayFromAnotherRequest(request, env) {
-  await setupJazzTestSync();
-  const worker = await createJazzTestAccount();
-  const ours = experimental_defineRequest(definition(worker.$jazz.id, OURS));
-  return ours.handle(request, worker, bookTicket(worker, JazzRequestError), {
+  if (!firstWorker) return Response.json({ message: "no /jazz-client-to-ours in this isolate" }, { status: 500 });
+  const ours = experimental_defineRequest(definition(firstWorker.$jazz.id, OURS));
+  return ours.handle(request, firstWorker, bookTicket(firstWorker, JazzRequestError), {
     replayGuard: durableObjectReplayGuard(env.REPLAY_GUARD, { shards: SHARDS }),
   });
 }

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { Account } from "../../js-glue/src/node.js";
+import { Account } from "../../js-glue/src/entries/node.js";
 import { bookTickets } from "../../workers-example/client.mjs";
 import { defineBookEventTicket } from "../../workers-example/src/bookEventTicket.js";
 import { EXAMPLE_CONFIG, bundleWorker, captureBody, countBy, describeBundle, kb, postBody, removeDir, startLocal, tempDir } from "./_support.mjs";

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import { z } from "zod";
 import * as v from "valibot";
-import * as lib from "../../../js-glue/src/node.js";
+import * as lib from "../../../js-glue/src/entries/node.js";
 import { scenarios, guardScenarios } from "../../scenarios/api.mjs";
 
 const ctx = { lib, z, v };

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { connect } from "node:net";
 import { z } from "zod";
-import { Account, defineRequest, toNodeListener } from "../../../js-glue/src/node.js";
+import { Account, defineRequest, toNodeListener } from "../../../js-glue/src/entries/node.js";
 
 const worker = Account.create();
 const route = defineRequest({

@@ -3,7 +3,7 @@
 import { createServer } from "node:http";
 import { createClient } from "redis";
 import { z } from "zod";
-import { Account, RedisReplayGuard, defineRequest } from "../../../js-glue/src/node.js";
+import { Account, RedisReplayGuard, defineRequest } from "../../../js-glue/src/entries/node.js";
 
 const worker = Account.fromSecret(process.env.WORKER_SECRET);
 const redis = createClient({ url: process.env.REDIS_URL });

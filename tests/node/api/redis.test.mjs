@@ -7,7 +7,7 @@ import { createInterface } from "node:readline";
 import { createClient } from "redis";
 import { z } from "zod";
 import * as v from "valibot";
-import * as lib from "../../../js-glue/src/node.js";
+import * as lib from "../../../js-glue/src/entries/node.js";
 import { guardScenarios } from "../../scenarios/api.mjs";
 import { startRedis } from "./redis-server.mjs";
 

@@ -7,14 +7,15 @@
 // Client path: validate -> sign -> fetch -> verify the response (signed by
 // workerId, answering this request, in its window) -> validate -> values.
 
-import { getCore } from "./wasm.js";
+import { getCore, ready } from "../core/wasm.js";
 import { JazzRequestError, isJazzRequestError } from "./request-error.js";
 import { parseDefinition, usesCoValues, validate } from "./schema.js";
-import { MemoryReplayGuard, claimWithin } from "./guards.js";
+import { MemoryReplayGuard } from "../guards/memory.js";
+import { claimWithin } from "../guards/claim.js";
 import { readBody } from "./body.js";
-import { ALREADY_HANDLED } from "./errors.js";
+import { ALREADY_HANDLED } from "../core/errors.js";
 import { DEFAULTS, checkOptions } from "./options.js";
-import { answerError, internalError, report } from "./answer.js";
+import { answerError, report } from "./answer.js";
 
 // handle() answers a refused request with the core's status and message
 // (errors.js); a key, encoding or id that does not check out is, to the sender,
@@ -60,6 +61,8 @@ class Route {
    * @param {{ owner: import("./account.js").Account, fetch?: typeof fetch, baseUrl?: string, headers?: Record<string,string> }} options
    */
   async send(values, options = {}) {
+    const target = targetOf(this.url, options.baseUrl, Boolean(options.fetch ?? this.#options.fetch));
+    await ready(); // a browser loads the core on the first call that needs it
     const { owner } = options;
     const opts = this.#options;
     const verifyOptions = { window: opts.window, skew: opts.skew, maxBytes: opts.maxBodyBytes, maxDepth: opts.maxDepth };
@@ -79,7 +82,7 @@ class Route {
       }
       prepared = await this.#preparePlainRequest(values, owner, opts, verifyOptions);
     }
-    const payload = await post(prepared.body, this.url, options, opts);
+    const payload = await post(prepared.body, target, options, opts);
     return prepared.readPayload(payload);
   }
 
@@ -120,11 +123,12 @@ class Route {
       if (handleOptions !== undefined) opts = { ...opts, ...checkOptions(handleOptions) };
       return await this.#handle(request, worker, handler, opts);
     } catch (error) {
-      return answerError(error, opts);
+      return answerError(error, { onError: onErrorOf(handleOptions, opts) });
     }
   }
 
   async #handle(request, worker, handler, opts) {
+    await ready();
     const jazzWorker = isJazzAccount(worker);
     if (!jazzWorker && (!worker || typeof worker.secret !== "string" || worker.id !== this.workerId)) {
       throw new Error(`handle(): the worker given is not the route's worker ${this.workerId}`);
@@ -192,6 +196,17 @@ class Route {
   }
 }
 
+// The onError to tell: the per-call one when it is a function (even if other
+// per-call options were refused), else the route's.
+function onErrorOf(handleOptions, opts) {
+  try {
+    if (typeof handleOptions?.onError === "function") return handleOptions.onError;
+  } catch {
+    // a getter that throws: fall back to the route's
+  }
+  return opts.onError;
+}
+
 // Runs the handler; a JazzRequestError (ours, jazz-tools', or its { message, code }
 // shape) it throws becomes the answer, read here once into plain values (its
 // getters may throw, its details may not serialise: answer.js checks that).
@@ -223,9 +238,8 @@ function handlerError(error) {
 
 // POSTs a signed body; resolves to the success payload's JSON text, or throws the
 // server's error (as jazz-tools' send() does) or a network failure as JazzRequestError.
-async function post(body, url, options, opts) {
+async function post(body, target, options, opts) {
   const doFetch = options.fetch ?? opts.fetch ?? globalThis.fetch;
-  const target = options.baseUrl ? new URL(url, options.baseUrl) : url;
   let response;
   try {
     response = await doFetch(target, {
@@ -257,23 +271,46 @@ async function post(body, url, options, opts) {
   }
 }
 
+/**
+ * Where send() posts: the route's url against baseUrl, else against the page
+ * (a browser); a relative url with neither is a TypeError, before any network.
+ * A fetch of the caller's own gets the url as it is (it may resolve it itself).
+ */
+function targetOf(url, baseUrl, customFetch) {
+  if (baseUrl !== undefined) return new URL(url, baseUrl);
+  if (URL.canParse?.(url) ?? /^[a-z][a-z0-9+.-]*:/i.test(url)) return new URL(url);
+  if (customFetch) return url;
+  const page = globalThis.location?.href;
+  if (typeof page === "string") return new URL(url, page);
+  throw new TypeError(
+    `send(): the route's url "${url}" is relative and there is no page to resolve it against: pass { baseUrl: "https://your-server" } to send()`,
+  );
+}
+
 /** A jazz-tools Account (or anything carrying its $jazz handle): the jazz-tools path. */
 const isJazzAccount = (x) => x !== null && typeof x === "object" && typeof x.$jazz === "object" && x.$jazz?.localNode !== undefined;
 
-let jazzPath;
-// jazz-tools is an optional peer dependency: loaded only when a jazz-tools Account is
-// used. The specifier is computed so that bundlers (deno bundle, wrangler) leave it
-// alone instead of requiring jazz-tools in every bundle; a bundled program that
-// needs the jazz-tools path imports "jazzrpc/jazz", which registers it statically.
-const JAZZ_PATH = "./jazz.js";
+let jazzPath; // the jazz-tools path module, once loaded
+let loadJazzModule = null; // how this runtime's entry loads it (Node and Deno), if it can
 
-/** Registers the jazz-tools path (js-glue/src/jazz.js) for bundles; see jazz-entry.js. */
-export function useJazzPath(module) {
-  jazzPath = Promise.resolve(module);
+/**
+ * Registers the jazz-tools path (src/jazz/path.js): "jazzrpc/jazz" passes the module
+ * (bundles carry it, and jazz-tools, statically); the Node and Deno entries pass a
+ * loader that imports it only when a jazz-tools Account is first used. jazz-tools is
+ * an optional peer dependency, so nothing on the default path imports it.
+ * @param {object | (() => Promise<object>)} moduleOrLoader
+ */
+export function useJazzPath(moduleOrLoader) {
+  if (typeof moduleOrLoader === "function") loadJazzModule = moduleOrLoader;
+  else jazzPath = Promise.resolve(moduleOrLoader);
 }
 
 function loadJazzPath() {
-  jazzPath ??= import(/* @vite-ignore */ new URL(JAZZ_PATH, import.meta.url).href).catch((cause) => {
+  if (jazzPath) return jazzPath;
+  if (!loadJazzModule) {
+    return Promise.reject(new Error("A jazz-tools Account was given: import \"jazzrpc/jazz\" once in this program (and install jazz-tools)"));
+  }
+  jazzPath = loadJazzModule().catch((cause) => {
     jazzPath = undefined;
     throw new Error("A jazz-tools Account was given, but jazz-tools could not be loaded: install jazz-tools", { cause });
   });

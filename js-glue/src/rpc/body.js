@@ -3,7 +3,7 @@
 // timeoutMs (a client sending a byte at a time) is refused, its stream cancelled.
 
 import { JazzRequestError } from "./request-error.js";
-import { describeStatus } from "./errors.js";
+import { describeStatus } from "../core/errors.js";
 
 const TOO_LARGE = describeStatus(2);
 export const BODY_TIMED_OUT = Object.freeze({ code: "ERR_BODY_TIMEOUT", status: 408, message: "Request body timed out" });

@@ -2,7 +2,7 @@
 // "Authorization: Jazz <token>", 60 s expiry by default. The account id is the
 // signer's key (see account.js), so a token verifies with no lookup.
 
-import { getCore } from "./wasm.js";
+import { getCore } from "../core/wasm.js";
 
 /** A token for `account`, valid from now for the verifier's expiration. */
 export function generateAuthToken(account, options = {}) {

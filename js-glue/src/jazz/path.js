@@ -18,9 +18,9 @@ import {
   importContentPieces,
   loadCoValue,
 } from "jazz-tools";
-import { getCore } from "./wasm.js";
-import { JazzRequestError } from "./request-error.js";
-import { isCoValueSchema } from "./schema.js";
+import { getCore } from "../core/wasm.js";
+import { JazzRequestError } from "../rpc/request-error.js";
+import { isCoValueSchema } from "../rpc/schema.js";
 
 /** The CoValue schema of a definition: as given, or a CoMap of the shape. */
 function coSchemaOf(definition) {

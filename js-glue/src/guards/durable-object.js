@@ -10,7 +10,7 @@
 // row refuses the id again. An alarm deletes the rows whose time has passed.
 
 import { DurableObject } from "cloudflare:workers";
-import { getCore } from "./wasm.js";
+import { getCore } from "../core/wasm.js";
 
 const TABLE = "jazzrpc_claimed";
 const MAX_ID_LENGTH = 512;

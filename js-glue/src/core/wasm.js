@@ -10,14 +10,17 @@ const RANDOM_CHUNK = 65536; // crypto.getRandomValues fills at most 64 KiB per c
 
 let pending = null; // the promise of the core, shared by every init() call
 let core = null;
+let loadDefault = null; // how this runtime's entry loads the wasm when nobody called init()
+let runtimeHint = "import 'jazzrpc/node' (Node), 'jazzrpc/deno' (Deno) or 'jazzrpc/cloudflare' (Workers), or await init(source)";
 
 /**
  * Instantiates the core once; later calls return the same Core (their source is ignored).
  * @param {WebAssembly.Module | BufferSource | Response | PromiseLike<WebAssembly.Module | BufferSource | Response>} source
  */
 export function init(source) {
+  if (core !== null) return Promise.resolve(core);
   pending ??= instantiate(source).then(
-    (ready) => (core = ready),
+    (ready) => (core ??= ready),
     (error) => {
       pending = null; // a failed init may be retried
       throw error;
@@ -26,11 +29,51 @@ export function init(source) {
   return pending;
 }
 
-/** The initialized core; throws when init() has not completed. */
+/**
+ * Instantiates the core now, from a compiled module or the module's bytes: what
+ * Node, Deno and Workers entries do at import, so that no entry awaits at top
+ * level. Later calls return the same Core.
+ * @param {WebAssembly.Module | BufferSource} source
+ */
+export function initSync(source) {
+  if (core !== null) return core;
+  const module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(bytesOf(source));
+  let memory = null;
+  const instance = new WebAssembly.Instance(module, hostImports(module, () => memory));
+  memory = instance.exports.memory;
+  core = start(instance.exports);
+  return core;
+}
+
+/**
+ * How this runtime's entry loads the wasm by itself (a browser fetches it beside
+ * the module), and what its "not initialized" message tells the user to do.
+ * @param {() => any} load returns a source for init()
+ * @param {string} hint
+ */
+export function setDefaultSource(load, hint) {
+  loadDefault = load;
+  if (hint) runtimeHint = hint;
+}
+
+/**
+ * The core, loading it first where this runtime cannot do so at import (browsers).
+ * Every async entry point of the API (send(), handle()) awaits it.
+ * @returns {Promise<Core>}
+ */
+export function ready() {
+  if (core !== null) return Promise.resolve(core);
+  if (pending) return pending;
+  if (loadDefault) return init(loadDefault());
+  return Promise.reject(new Error(`jazzrpc: the wasm core is not initialized: ${runtimeHint}`));
+}
+
+/** True once the core is loaded (always, at import, in Node, Deno and Workers). */
+export const isReady = () => core !== null;
+
+/** The initialized core; throws, naming this runtime's fix, when it is not loaded yet. */
 export function getCore() {
-  if (core === null) {
-    throw new Error("jazzrpc: the wasm core is not initialized; await init(source) first (or import 'jazzrpc/node')");
-  }
+  if (core === null) throw new Error(`jazzrpc: the wasm core is not initialized yet: ${runtimeHint}`);
   return core;
 }
 
@@ -38,11 +81,15 @@ async function instantiate(source) {
   const module = await compile(await source);
   let memory = null;
   const instance = await WebAssembly.instantiate(module, hostImports(module, () => memory));
-  const exports = instance.exports;
+  memory = instance.exports.memory;
+  return start(instance.exports);
+}
+
+// Checks the exports, runs the module's constructors and jazzrpc_init.
+function start(exports) {
   for (const name of REQUIRED_EXPORTS) {
     if (!(name in exports)) throw new Error(`jazzrpc: the wasm module has no export '${name}' (a stale build? run make wasm)`);
   }
-  memory = exports.memory;
   if (typeof exports._initialize === "function") exports._initialize(); // a standalone reactor's constructors
   const status = exports.jazzrpc_init();
   if (status < 0) {
@@ -52,6 +99,13 @@ async function instantiate(source) {
   }
   return new Core(exports);
 }
+
+function bytesOf(source) {
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return source;
+  throw new TypeError(`jazzrpc: initSync(source) needs a WebAssembly.Module or bytes, got ${describe(source)}`);
+}
+
+const describe = (x) => (x === null ? "null" : typeof x === "object" ? x.constructor?.name ?? "object" : typeof x);
 
 async function compile(source) {
   if (source instanceof WebAssembly.Module) return source;
@@ -65,8 +119,7 @@ async function compile(source) {
     }
     return WebAssembly.compile(await source.arrayBuffer());
   }
-  const got = source === null ? "null" : typeof source === "object" ? source.constructor?.name ?? "object" : typeof source;
-  throw new TypeError(`jazzrpc: init(source) needs a WebAssembly.Module, bytes or a Response, got ${got}`);
+  throw new TypeError(`jazzrpc: init(source) needs a WebAssembly.Module, bytes or a Response, got ${describe(source)}`);
 }
 
 // The functions the module imports: WASI random_get from the host's CSPRNG, and a

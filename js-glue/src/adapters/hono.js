@@ -1,0 +1,15 @@
+// Hono: `app.post(route.path, jazzrpc(route, handler))`. The Request is Hono's
+// raw one (c.req.raw), its body unread; secrets come from c.env (Workers) or the
+// process environment.
+import { toFetchHandler } from "./fetch.js";
+
+/**
+ * @param {object} route made by defineRequest()
+ * @param {Function} handler (value, madeBy) => the response value
+ * @param {{ worker?: any, replayGuard?: any, onError?: (error: unknown) => void }} [options] as toFetchHandler
+ * @returns {(c: { req: { raw: Request }, env?: object }) => Promise<Response>}
+ */
+export function jazzrpc(route, handler, options) {
+  const fetchHandler = toFetchHandler(route, handler, options);
+  return (c) => fetchHandler(c.req.raw, c.env);
+}
