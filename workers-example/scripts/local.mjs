@@ -53,12 +53,12 @@ export async function startLocal({ configPath, bundle, bindings = {}, persistDir
   const { modulesRules: _rules, ...workerOptions } = unstable_getMiniflareWorkerOptions(configPath).workerOptions;
   const mf = new Miniflare({
     ...workerOptions,
-    // The bundle's modules, listed (the entry first) rather than discovered: Miniflare's
-    // discovery refuses the computed import() the glue keeps for jazz-tools.
+    // The bundle as a user would serve it: its entry, with the modules it imports
+    // discovered by Miniflare and the wasm under a CompiledWasm rule.
+    scriptPath: bundle.scriptPath,
+    modules: true,
     modulesRoot: bundle.outdir,
-    modules: [bundle.scriptPath, ...bundle.files.map((f) => join(bundle.outdir, f.name)).filter((p) => p !== bundle.scriptPath)].map(
-      (path) => ({ type: path.endsWith(".wasm") ? "CompiledWasm" : "ESModule", path }),
-    ),
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
     bindings: { ...workerOptions.bindings, ...bindings },
     durableObjectsPersist: persistDir ?? false,
     host: "127.0.0.1",
