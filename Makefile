@@ -12,7 +12,7 @@ WASM_OUT := js-glue/dist/jazzrpc.wasm
 DENO := node_modules/.bin/deno
 DENO_FLAGS := --no-check --allow-read --allow-write --allow-env --allow-run --unstable-kv
 
-.PHONY: all setup native asan wasm test test-native test-asan test-node test-deno test-types test-workerd test-interop test-workerd-jazz demo demo-node dev clean bench
+.PHONY: all setup native asan wasm test test-native test-asan test-node test-deno test-types test-workerd test-interop test-workerd-jazz pack test-consumers demo demo-node dev clean bench
 
 all: native wasm
 
@@ -38,7 +38,7 @@ wasm: setup
 	@echo "wasm: $(WASM_OUT) $$(stat -c %s $(WASM_OUT)) bytes, $$(gzip -9c $(WASM_OUT) | wc -c) gzipped"
 
 # ---- tests ------------------------------------------------------------------
-test: test-native test-asan test-node test-deno test-types test-workerd test-interop test-workerd-jazz
+test: test-native test-asan test-node test-deno test-types test-workerd test-interop test-workerd-jazz test-consumers
 	@echo "make test: all suites passed"
 
 test-native: native
@@ -77,6 +77,18 @@ test-workerd: wasm
 	@echo "== workerd (Miniflare): jazzrpc/cloudflare, the replay-guard Durable Object, workers-example"
 	@node --test tests/workerd/
 	@node_modules/.bin/tsc -p tests/workerd/types && echo "cloudflare types: ok"
+
+# The packed npm package, as users install it: each consumer (tests/consumers/README.md) is a
+# fresh project in a temp dir outside the repository that installs this tarball.
+PACK_DIR := $(BUILD)/pack
+pack: wasm
+	@rm -rf $(PACK_DIR) && mkdir -p $(PACK_DIR)
+	@cd js-glue && npm pack --pack-destination "$(CURDIR)/$(PACK_DIR)" --loglevel=error >/dev/null
+	@tgz=$$(ls $(PACK_DIR)/*.tgz) && echo "pack: $$tgz $$(stat -c %s $$tgz) bytes"
+
+test-consumers: pack
+	@echo "== consumers of the packed tarball: fresh projects in temp dirs (tests/consumers)"
+	@node --test --test-concurrency=1 tests/consumers/
 
 # ---- demo -------------------------------------------------------------------
 # The documentation's scenario on Workers, in workerd (workers-example/); stops by itself.

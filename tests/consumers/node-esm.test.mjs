@@ -1,0 +1,17 @@
+// Node, ES modules: a node:http server (toNodeListener from "jazzrpc/node") on 127.0.0.1
+// and a client in another process; the handler's JazzRequestError reaches the client as one.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { createProject, makeWorkerAccount, taggedLines } from "./harness.mjs";
+
+test("Node ES module: node:http server with toNodeListener, and a client", { timeout: 300_000 }, async (t) => {
+  const project = await createProject(t, "node-esm", { folders: ["common", "node-esm"], dependencies: ["zod"] });
+  const worker = await makeWorkerAccount(project);
+  const env = { JAZZ_WORKER_ACCOUNT: worker.id, JAZZ_WORKER_SECRET: worker.secret };
+  const server = await project.start(process.execPath, ["server.js"], { env, ready: /listening on (http:\/\/127\.0\.0\.1:\d+)/ });
+  const stdout = await project.node(["client.js", server.match[1]], { env: { JAZZ_WORKER_ACCOUNT: worker.id }, timeout: 30_000 });
+  const { booked, refused } = taggedLines(stdout);
+  assert.match(booked?.ticketId ?? "", /^jazz-night-3-/, stdout);
+  assert.equal(booked.seatsLeft, 2);
+  assert.deepEqual(refused, { code: 400, message: "Event is full", details: { seatsLeft: 0 }, isJazzRequestError: true });
+});

@@ -1,0 +1,40 @@
+// The tarball as the registry would serve it, linted by publint and by
+// @arethetypeswrong/cli (both pinned in the root package.json): neither may find
+// anything except about the wasm entry ("./jazzrpc.wasm", which has no types by nature).
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { test } from "node:test";
+import { publint } from "publint";
+import { formatMessage } from "publint/utils";
+import { ROOT, tarball } from "./harness.mjs";
+
+// attw's default profile ("strict": node10, node16 from CommonJS and from ES modules, bundler).
+const ATTW_PROFILE = "strict";
+const WASM_ENTRY = "./jazzrpc.wasm";
+const aboutWasm = (text) => text.includes("jazzrpc.wasm");
+
+test("publint finds nothing in the tarball but the wasm entry", async (t) => {
+  const bytes = await readFile(await tarball());
+  const { messages, pkg } = await publint({ pack: { tarball: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) }, level: "suggestion" });
+  const found = messages.map((m) => `${m.type} ${m.code} at ${m.path.join(".")}: ${formatMessage(m, pkg, { color: false }) ?? ""}`);
+  t.diagnostic(`publint 0.3.25 on ${await tarball()}: ${found.length} message(s)${found.map((f) => `\n  ${f}`).join("")}`);
+  assert.deepEqual(found.filter((f) => !aboutWasm(f)), []);
+});
+
+test(`@arethetypeswrong/cli (profile ${ATTW_PROFILE}) finds nothing in the tarball but the wasm entry`, async (t) => {
+  const path = await tarball();
+  const attw = spawnSync(process.execPath, [join(ROOT, "node_modules/@arethetypeswrong/cli/dist/index.js"), path, "--format", "json", "--profile", ATTW_PROFILE], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  assert.ok(attw.stdout, `attw printed nothing: ${attw.stderr}`);
+  const { problems = [] } = JSON.parse(attw.stdout);
+  const list = (Array.isArray(problems) ? problems : Object.values(problems).flat()).map(
+    (p) => `${p.kind} ${p.entrypoint ?? ""} ${p.resolutionKind ?? ""}`.trim(),
+  );
+  t.diagnostic(`attw 0.18.5 on ${path}: ${list.length} problem(s)${list.map((p) => `\n  ${p}`).join("")}`);
+  assert.deepEqual(list.filter((p) => !p.includes(` ${WASM_ENTRY}`)), []);
+});
