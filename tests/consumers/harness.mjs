@@ -3,15 +3,31 @@
 // and pinned versions of everything else from the npm registry, as a new user would.
 // Not a test file: the runner only picks up *.test.mjs.
 import { spawn, spawnSync } from "node:child_process";
-import { cp, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { fileBlocks } from "../docs/blocks.mjs";
 
 export const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(HERE, "../..");
 export const PACK_DIR = join(ROOT, "build/pack");
+export const README = join(ROOT, "README.md");
+
+/**
+ * The README's runnable blocks (```js file=NAME) each consumer writes into its project,
+ * as { README name: path in the project }: the code a consumer runs is the README's, as
+ * written. readme.test.mjs checks that every such block is run by some consumer.
+ */
+export const README_FILES = {
+  "node-esm": { "bookEventTicket.js": "bookEventTicket.js", "events.js": "events.js", "server.js": "server.js", "client.js": "client.js" },
+  deno: { "bookEventTicket.js": "bookEventTicket.js", "events.js": "events.js", "client.js": "client.js", "deno/server.js": "server.js" },
+  worker: { "bookEventTicket.js": "src/bookEventTicket.js", "events.js": "src/events.js", "worker/src/worker.js": "src/worker.js" },
+  hono: { "bookEventTicket.js": "bookEventTicket.js", "events.js": "events.js", "client.js": "client.js", "hono/server.js": "server.js" },
+  next: { "bookEventTicket.js": "bookEventTicket.js", "events.js": "events.js", "client.js": "client.js", "next/app/api/book/route.js": "app/api/book/route.js" },
+  vite: { "bookEventTicket.js": "bookEventTicket.js", "events.js": "events.js", "browser/main.js": "src/main.js" },
+};
 
 /** Every dependency of a consumer, pinned exactly (jazzrpc itself is the tarball). */
 export const PINNED = {
@@ -120,7 +136,8 @@ function killGroup(child, signal) {
 }
 
 /**
- * Starts a long-running command (a server) and waits until its output matches `ready`.
+ * Starts a long-running command (a server) and waits until its output matches `ready`
+ * (a RegExp), or until 127.0.0.1:`ready` accepts connections (a port number).
  * @returns {Promise<{ match: RegExpMatchArray, output: () => string, stop: () => Promise<void> }>}
  */
 export function start(command, args, { cwd, env = {}, ready, timeout = 60_000 } = {}) {
@@ -144,15 +161,27 @@ export function start(command, args, { cwd, env = {}, ready, timeout = 60_000 } 
       stop().then(() => reject(new Error(`${message}: ${[command, ...args].join(" ")}\n${tail(output)}`)));
     };
     const timer = setTimeout(() => fail(`not ready after ${seconds(timeout)}`), timeout);
+    const succeed = (match) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolvePromise({ match, output: () => output, stop });
+    };
     const onData = (d) => {
       output += d;
-      const match = !settled && output.match(ready);
-      if (match) {
-        settled = true;
-        clearTimeout(timer);
-        resolvePromise({ match, output: () => output, stop });
-      }
+      const match = typeof ready !== "number" && output.match(ready);
+      if (match) succeed(match);
     };
+    // A server that prints nothing: ready once its port accepts a connection.
+    if (typeof ready === "number") {
+      const poll = () => {
+        if (settled) return;
+        const socket = connect(ready, "127.0.0.1");
+        socket.on("connect", () => (socket.destroy(), succeed([`127.0.0.1:${ready} accepts connections`])));
+        socket.on("error", () => setTimeout(poll, 100));
+      };
+      poll();
+    }
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
     child.on("error", (error) => fail(String(error)));
@@ -173,9 +202,9 @@ export function freePort() {
 }
 
 /**
- * A fresh project in a temp dir: package.json, the files of the given folders of
- * tests/consumers (copied as they are), then one `npm install` of the tarball and
- * the pinned `dependencies`. Removed after the test unless JAZZRPC_KEEP_CONSUMERS=1.
+ * A fresh project in a temp dir: package.json, the README's blocks of README_FILES[name],
+ * the files of the given folders of tests/consumers (copied as they are), then one
+ * `npm install` of the tarball and the pinned `dependencies`. Removed after the test unless JAZZRPC_KEEP_CONSUMERS=1.
  * Every command run through it is reported with t.diagnostic.
  * @param {import("node:test").TestContext} t
  * @param {string} name
@@ -192,6 +221,16 @@ export async function createProject(t, name, { folders = [], dependencies = [], 
   const log = (line) => t.diagnostic(`${name}: ${line}`);
   log(`fresh project in ${dir}`);
   await writeFile(join(dir, "package.json"), `${JSON.stringify({ name: `jazzrpc-consumer-${name}`, private: true, type, ...packageJson }, null, 2)}\n`);
+  const readme = README_FILES[name] ?? {};
+  if (Object.keys(readme).length > 0) {
+    const blocks = fileBlocks(README);
+    for (const [block, target] of Object.entries(readme)) {
+      if (!(block in blocks)) throw new Error(`README.md has no block file=${block} (tests/consumers/harness.mjs README_FILES.${name})`);
+      await mkdir(dirname(join(dir, target)), { recursive: true });
+      await writeFile(join(dir, target), blocks[block]);
+    }
+    log(`README.md blocks: ${Object.entries(readme).map(([block, target]) => (block === target ? block : `${block} as ${target}`)).join(", ")}`);
+  }
   for (const folder of folders) await cp(join(HERE, folder), dir, { recursive: true });
 
   const project = {

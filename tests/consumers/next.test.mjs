@@ -1,12 +1,12 @@
-// Next.js (App Router): a route handler (app/api/book/route.js) that makes the worker on
-// its first request; `next build` with no secret set, then `next start` on 127.0.0.1
-// with the secrets, and a Node client that books.
+// Next.js (App Router): the README's app/api/book/route.js (jazzrpc/next, the worker made on
+// the first request); `next build` with no secret set, then `next start` on 127.0.0.1 with
+// the secrets, and the README's client.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createProject, freePort, makeWorkerAccount, taggedLines } from "./harness.mjs";
 
-test("Next.js: next build without secrets, next start, a client books", { timeout: 480_000 }, async (t) => {
-  const project = await createProject(t, "next", { folders: ["common", "next"], dependencies: ["zod", "next", "react", "react-dom"] });
+test("Next.js: next build without secrets, next start, the client books", { timeout: 480_000 }, async (t) => {
+  const project = await createProject(t, "next", { dependencies: ["zod", "next", "react", "react-dom"] });
   const worker = await makeWorkerAccount(project);
   // The account id is public and may be known at build time; the secret is not set.
   await project.run(project.bin("next"), ["build"], { env: { JAZZ_WORKER_ACCOUNT: worker.id }, timeout: 300_000 });

@@ -1,11 +1,12 @@
-// Node, ES modules: a node:http server (toNodeListener from "jazzrpc/node") on 127.0.0.1
-// and a client in another process; the handler's JazzRequestError reaches the client as one.
+// Node, ES modules: the README's quickstart as written (bookEventTicket.js, events.js,
+// server.js with toNodeListener from "jazzrpc/node", client.js): the client books, and the
+// handler's JazzRequestError("Event is full", 400) reaches it as a JazzRequestError.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createProject, makeWorkerAccount, taggedLines } from "./harness.mjs";
 
-test("Node ES module: node:http server with toNodeListener, and a client", { timeout: 300_000 }, async (t) => {
-  const project = await createProject(t, "node-esm", { folders: ["common", "node-esm"], dependencies: ["zod"] });
+test("Node ES module: the README's quickstart, node:http server with toNodeListener and a client", { timeout: 300_000 }, async (t) => {
+  const project = await createProject(t, "node-esm", { dependencies: ["zod"] });
   const worker = await makeWorkerAccount(project);
   const env = { JAZZ_WORKER_ACCOUNT: worker.id, JAZZ_WORKER_SECRET: worker.secret };
   const server = await project.start(process.execPath, ["server.js"], { env, ready: /listening on (http:\/\/127\.0\.0\.1:\d+)/ });
