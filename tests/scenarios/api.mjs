@@ -125,13 +125,26 @@ export const scenarios = [
     },
   },
   {
-    name: "a replayed body is refused with 400 and the handler does not run again",
+    name: "a duplicate of a handled body gets the stored answer, byte for byte, with X-Jazz-Replayed; the handler ran once",
     async fn(ctx) {
       const s = setup(ctx);
       const body = await captureBody(s);
-      assert.equal((await s.handle(post(body))).status, 200);
-      await expectError(await s.handle(post(body)), 400, "Request payload is already handled");
+      const first = await s.handle(post(body));
+      assert.equal(first.status, 200);
+      assert.equal(first.headers.get("X-Jazz-Replayed"), null);
+      const firstText = await first.text();
+      const again = await s.handle(post(body));
+      assert.equal(again.status, 200);
+      assert.equal(again.headers.get("X-Jazz-Replayed"), "true");
+      assert.equal(await again.text(), firstText);
       assert.equal(s.calls.length, 1);
+      // send() of the same values signs a new request: a second booking, by design.
+      // duplicates: "reject" answers as jazz-tools does.
+      const r = setup(ctx, { routeOptions: { duplicates: "reject" } });
+      const rejectBody = await captureBody(r);
+      assert.equal((await r.handle(post(rejectBody))).status, 200);
+      await expectError(await r.handle(post(rejectBody)), 400, "Request payload is already handled");
+      assert.equal(r.calls.length, 1);
     },
   },
   {
@@ -513,34 +526,199 @@ export const scenarios = [
       assert.equal(fetched, 0);
     },
   },
+  {
+    name: "send() retries the very same body on a network failure, 409, 408, 429, 502, 503 and 504, and the handler runs once",
+    async fn(ctx) {
+      const s = setup(ctx);
+      const bodies = [];
+      const failures = [
+        () => { throw new TypeError("fetch failed"); },
+        () => new Response("{}", { status: 503 }),
+        () => new Response('{"message":"Request is being handled, retry","code":409}', { status: 409, headers: { "X-Jazz-Request-Error": "true", "Retry-After": "0" } }),
+        () => new Response("", { status: 408 }),
+        () => new Response("", { status: 429 }),
+        () => new Response("", { status: 502 }),
+        () => new Response("", { status: 504 }),
+      ];
+      let i = 0;
+      const flaky = async (url, init) => {
+        bodies.push(init.body);
+        if (i < failures.length) return failures[i++]();
+        return s.fetch(url, init);
+      };
+      const result = await s.route.send({ eventId: "e1" }, { owner: s.client, fetch: flaky, retry: { attempts: 10, baseDelayMs: 1, maxDelayMs: 5 } });
+      assert.deepEqual(result, { ticketId: "ticket-e1-1" });
+      assert.equal(bodies.length, failures.length + 1);
+      assert.ok(bodies.every((b) => b === bodies[0]), "every attempt sends the same signed body");
+      assert.equal(s.calls.length, 1);
+    },
+  },
+  {
+    name: "send() does not retry an answer (400, 401, 404, 500), gives up after its attempts with the last cause, honours Retry-After, retry: false and an AbortSignal",
+    async fn(ctx) {
+      const s = setup(ctx);
+      for (const status of [400, 401, 404, 500]) {
+        let calls = 0;
+        const answer = async () => (calls++, new Response(JSON.stringify({ message: "no", code: status }), { status, headers: { "X-Jazz-Request-Error": "true" } }));
+        await assert.rejects(s.route.send({ eventId: "e1" }, { owner: s.client, fetch: answer }), (e) => e.code === status && e.attempts === 1);
+        assert.equal(calls, 1, `${status} is not retried`);
+      }
+      let calls = 0;
+      const down = async () => {
+        calls++;
+        throw new TypeError(`fetch failed ${calls}`);
+      };
+      await assert.rejects(s.route.send({ eventId: "e1" }, { owner: s.client, fetch: down, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 } }), (e) => {
+        assert.ok(ctx.lib.isJazzRequestError(e));
+        assert.equal(e.code, 503);
+        assert.equal(e.attempts, 3);
+        assert.equal(e.cause.message, "fetch failed 3", "the last cause");
+        return true;
+      });
+      calls = 0;
+      await assert.rejects(s.route.send({ eventId: "e1" }, { owner: s.client, fetch: down, retry: false }), (e) => e.attempts === 1);
+      assert.equal(calls, 1);
+      // Retry-After: 0.2 s is waited for, even when the backoff would be shorter.
+      const times = [];
+      const busyOnce = async (url, init) => {
+        times.push(Date.now());
+        if (times.length === 1) return new Response("{}", { status: 409, headers: { "Retry-After": "0.2" } });
+        return s.fetch(url, init);
+      };
+      await s.route.send({ eventId: "e2" }, { owner: s.client, fetch: busyOnce, retry: { baseDelayMs: 1, maxDelayMs: 1 } });
+      assert.ok(times[1] - times[0] >= 190, `waited ${times[1] - times[0]} ms`);
+      // An AbortSignal stops the waiting at once.
+      const controller = new AbortController();
+      const started = Date.now();
+      setTimeout(() => controller.abort(new Error("user gave up")), 50);
+      await assert.rejects(
+        s.route.send({ eventId: "e3" }, { owner: s.client, fetch: down, signal: controller.signal, retry: { attempts: 50, baseDelayMs: 10_000, maxDelayMs: 10_000 } }),
+        /user gave up/,
+      );
+      assert.ok(Date.now() - started < 5_000);
+    },
+  },
+  {
+    name: "send() stops retrying before the body leaves its window",
+    async fn(ctx) {
+      const s = setup(ctx, { routeOptions: { window: 3_000 } });
+      let calls = 0;
+      const down = async () => {
+        calls++;
+        s.time.t += 1_500; // each attempt takes 1.5 s of the body's 3 s window
+        throw new TypeError("fetch failed");
+      };
+      // The first attempt ends 1.5 s in; the second would still arrive in time; after it, 3 s in, none is sent.
+      await assert.rejects(s.route.send({ eventId: "e1" }, { owner: s.client, fetch: down, retry: { attempts: 10, baseDelayMs: 1, maxDelayMs: 1 } }), (e) => e.attempts === 2);
+      assert.equal(calls, 2);
+    },
+  },
 ];
 
 /** Scenarios every replay guard must pass; `makeGuard(now)` builds a fresh one. */
 export const guardScenarios = [
   {
-    name: "a replay is refused",
+    name: "a duplicate after completion gets the same bytes; \"reject\" keeps the old answer",
     async fn(ctx, makeGuard) {
       const time = clock(Date.now());
       const s = setup(ctx, { guard: await makeGuard(time.now) });
       s.time.t = time.t;
       const body = await captureBody(s);
-      assert.equal((await s.handle(post(body))).status, 200);
-      await expectError(await s.handle(post(body)), 400, "Request payload is already handled");
+      const first = await s.handle(post(body));
+      assert.equal(first.status, 200);
+      const text = await first.text();
+      for (let i = 0; i < 3; i++) {
+        const again = await s.handle(post(body));
+        assert.equal(again.status, 200);
+        assert.equal(again.headers.get("X-Jazz-Replayed"), "true");
+        assert.equal(await again.text(), text);
+      }
       assert.equal(s.calls.length, 1);
+      const r = setup(ctx, { guard: await makeGuard(time.now), routeOptions: { duplicates: "reject" } });
+      r.time.t = time.t;
+      const rejectBody = await captureBody(r);
+      assert.equal((await r.handle(post(rejectBody))).status, 200);
+      await expectError(await r.handle(post(rejectBody)), 400, "Request payload is already handled");
+      assert.equal(r.calls.length, 1);
     },
   },
   {
-    name: "200 concurrent submissions of one body give exactly one 200",
+    name: "50 concurrent copies of one body run the handler once: 200 once, the others 409 with Retry-After or the replayed 200",
     async fn(ctx, makeGuard) {
       const time = clock(Date.now());
-      const s = setup(ctx, { guard: await makeGuard(time.now) });
+      let release;
+      const gate = new Promise((resolve) => (release = resolve));
+      const s = setup(ctx, {
+        guard: await makeGuard(time.now),
+        handlerImpl: async ({ eventId }) => {
+          s.calls.push(eventId);
+          await gate; // still running while the copies arrive
+          return { ticketId: `ticket-${eventId}` };
+        },
+      });
       s.time.t = time.t;
       const body = await captureBody(s);
-      const responses = await Promise.all(Array.from({ length: 200 }, () => s.handle(post(body))));
-      const statuses = responses.map((r) => r.status);
-      assert.equal(statuses.filter((x) => x === 200).length, 1);
-      assert.equal(statuses.filter((x) => x === 400).length, 199);
+      const pending = Array.from({ length: 50 }, () => s.handle(post(body)));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      release();
+      const responses = await Promise.all(pending);
+      const fresh = responses.filter((r) => r.status === 200 && r.headers.get("X-Jazz-Replayed") === null);
+      const busy = responses.filter((r) => r.status === 409);
+      const replayed = responses.filter((r) => r.status === 200 && r.headers.get("X-Jazz-Replayed") === "true");
+      assert.equal(fresh.length, 1);
+      assert.equal(busy.length + replayed.length, 49, responses.map((r) => r.status).join(","));
+      assert.ok(busy.length > 0, "copies that arrived while it ran were told to retry");
+      for (const r of busy) {
+        assert.equal(r.headers.get("Retry-After"), "1");
+        assert.deepEqual(await r.json(), { message: "Request is being handled, retry", code: 409 });
+      }
       assert.equal(s.calls.length, 1);
+      const after = await s.handle(post(body));
+      assert.equal(after.headers.get("X-Jazz-Replayed"), "true");
+      assert.equal(await after.text(), await fresh[0].text());
+    },
+  },
+  {
+    name: "a stored error replays like a success; an answer over maxStoredAnswerBytes is not stored (409)",
+    async fn(ctx, makeGuard) {
+      const time = clock(Date.now());
+      const s = setup(ctx, {
+        guard: await makeGuard(time.now),
+        handlerImpl: async ({ eventId }) => {
+          s.calls.push(eventId);
+          throw new ctx.lib.JazzRequestError("Event is full", 400, { seatsLeft: 0 });
+        },
+      });
+      s.time.t = time.t;
+      const body = await captureBody(s);
+      await expectError(await s.handle(post(body)), 400, "Event is full");
+      const again = await s.handle(post(body));
+      assert.equal(again.headers.get("X-Jazz-Replayed"), "true");
+      assert.deepEqual(await expectError(again, 400, "Event is full"), { message: "Event is full", code: 400, details: { seatsLeft: 0 } });
+      assert.equal(s.calls.length, 1);
+      const big = setup(ctx, { guard: await makeGuard(time.now), routeOptions: { maxStoredAnswerBytes: 10 } });
+      big.time.t = time.t;
+      const bigBody = await captureBody(big);
+      assert.equal((await big.handle(post(bigBody))).status, 200);
+      const dup = await big.handle(post(bigBody));
+      assert.equal(dup.status, 409);
+      assert.equal(big.calls.length, 1);
+    },
+  },
+  {
+    name: "expiry ends an id's life: the guard forgets it and its answer",
+    async fn(ctx, makeGuard) {
+      const time = clock(Date.now());
+      const guard = await makeGuard(time.now);
+      const id = "co_z" + ctx.lib.getCore().base58Encode(crypto.getRandomValues(new Uint8Array(19)));
+      const answer = { status: 200, headers: { "Content-Type": "application/json" }, body: '{"ok":true}' };
+      assert.equal((await guard.begin(id, time.t + 200)).state, "first");
+      assert.equal((await guard.begin(id, time.t + 200)).state, "running");
+      await guard.complete(id, answer, time.t + 200);
+      assert.deepEqual(await guard.begin(id, time.t + 200), { state: "done", answer });
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      time.t = Date.now();
+      assert.equal((await guard.begin(id, time.t + 200)).state, "first", "forgotten after its expiry");
     },
   },
   {

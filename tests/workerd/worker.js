@@ -96,8 +96,13 @@ export default {
           let body;
           await route.send({ eventId: "e1" }, { owner: lib.Account.create(), fetch: async (_u, init) => { body = init.body; throw new Error("captured"); } }).catch(() => {});
           const statuses = [];
-          for (let i = 0; i < 3; i++) statuses.push((await handle({ method: "POST", body })).status);
-          return json({ statuses, runs, errors, stats: await guard.shard(0).stats() });
+          const replayed = [];
+          for (let i = 0; i < 3; i++) {
+            const response = await handle({ method: "POST", body });
+            statuses.push(response.status);
+            replayed.push(response.headers.get("X-Jazz-Replayed") === "true");
+          }
+          return json({ statuses, replayed, runs, errors, stats: await guard.shard(0).stats() });
         }
 
         // The stats() of every shard of a guard.

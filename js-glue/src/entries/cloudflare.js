@@ -9,7 +9,7 @@ import wasm from "../../dist/jazzrpc.wasm";
 import { initSync } from "../core/wasm.js";
 
 export * from "./default.js";
-export { ReplayGuardDurableObject, durableObjectReplayGuard } from "../guards/durable-object.js";
+export { ReplayGuardDurableObject, durableObjectReplayGuard, exactlyOnce } from "../guards/durable-object.js";
 
 /** The wasm core, instantiated when this module was imported. */
 export const core = initSync(wasm);

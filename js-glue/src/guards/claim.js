@@ -1,36 +1,82 @@
-// Replay guards: one interface, `claim(id, expiresAt) -> Promise<boolean>`, true for
-// the first claim of an id only, and `release(id)`, which forgets a claim whose
-// handler never started. The guard is the authority on which ids were seen;
-// handle() fails closed (503) when it throws or does not answer in time, and
-// releases a claim that lands after it gave up, so the client's retry of the same
-// body can succeed. Every guard refuses an id whose expiresAt has passed.
+// Replay guards: the authority on each request id's life, first claim -> running ->
+// done with its stored answer, until the id expires.
+//
+// A guard has `begin(id, expiresAt)` -> { state: "first" | "running" | "done", answer? }:
+// "first" for the first claim of an id only (the caller now runs it); "running" while
+// that caller has not finished; "done" once complete(id, answer) stored its answer
+// (answer null: the answer was over the size limit and is not kept). `complete(id,
+// answer)` stores the answer; `release(id)` forgets a claim whose handler never started.
+// A guard of the first interface, `claim(id, expiresAt) -> boolean`, still works: a
+// duplicate is then only known as "seen". Every guard refuses an id whose expiresAt
+// has passed. handle() fails closed (503) when a guard throws or does not answer in
+// time, and releases a claim that lands after it gave up, so the client's retry of the
+// same body can succeed.
 
+export const FIRST = Object.freeze({ state: "first" });
+export const RUNNING = Object.freeze({ state: "running" });
+/** Claimed before, state unknown: a boolean guard's false, or an expired id. */
+export const SEEN = Object.freeze({ state: "seen" });
+/** @param {{ status: number, headers: Record<string, string>, body: string } | null} answer */
+export const done = (answer) => Object.freeze({ state: "done", answer: answer ?? null });
+
+/** A guard's claim as { state, answer? }: begin() where the guard has it, else claim()'s boolean. */
+export async function beginClaim(guard, id, expiresAt) {
+  if (typeof guard.begin === "function") {
+    const result = await guard.begin(id, expiresAt);
+    if (result === FIRST || result?.state === "first") return FIRST;
+    if (result?.state === "running") return RUNNING;
+    if (result?.state === "done") return done(result.answer);
+    return SEEN;
+  }
+  return (await guard.claim(id, expiresAt)) === true ? FIRST : SEEN;
+}
 
 /**
- * Runs guard.claim with a deadline; rejects when the guard fails or is late. A
- * claim that lands after the deadline is released (guard.release), so that the
- * 503 handle() answered can be retried with the same body.
+ * Runs a guard's claim with a deadline; rejects when the guard fails or is late. A
+ * claim that lands after the deadline is released (guard.release), so that the 503
+ * handle() answered can be retried with the same body.
  */
 export function claimWithin(guard, id, expiresAt, timeoutMs) {
-  let timer;
   let late = false;
-  const claim = Promise.resolve().then(() => guard.claim(id, expiresAt));
+  const claim = Promise.resolve().then(() => beginClaim(guard, id, expiresAt));
   claim.then(
-    (first) => {
-      if (late && first === true) return Promise.resolve().then(() => guard.release?.(id)).catch(() => {});
+    (result) => {
+      if (late && result === FIRST) return Promise.resolve().then(() => guard.release?.(id)).catch(() => {});
     },
     () => {},
   );
+  return within(claim, timeoutMs, "replay guard did not answer", () => {
+    late = true;
+  });
+}
+
+/** A promise's value, or a rejection after timeoutMs (onLate runs then). */
+export function within(promise, timeoutMs, what, onLate = () => {}) {
+  let timer;
   const deadline = new Promise((_, reject) => {
     timer = setTimeout(() => {
-      late = true;
-      reject(new Error(`replay guard did not answer within ${timeoutMs} ms`));
+      onLate();
+      reject(new Error(`${what} within ${timeoutMs} ms`));
     }, timeoutMs);
   });
-  return Promise.race([claim, deadline]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** The ms from now until expiresAt, at least 1 (what Redis PX and Deno KV expireIn take). */
 export const ttlOf = (expiresAt, now) => Math.max(1, Math.ceil(expiresAt - now));
 /** As the core's replay set and the envelope window: an id is live until expiresAt, inclusive. */
 export const hasExpired = (expiresAt, now) => !(expiresAt >= now);
+
+/** The stored form of a state: what Redis, Deno KV and SQLite keep for an id. */
+export const encodeState = (state, answer) => JSON.stringify(state === "done" ? { state, answer: answer ?? null } : { state });
+/** A stored state back; anything unreadable (a value of an older version) is SEEN. */
+export function decodeState(text) {
+  try {
+    const value = typeof text === "string" ? JSON.parse(text) : text;
+    if (value?.state === "running") return RUNNING;
+    if (value?.state === "done") return done(value.answer);
+  } catch {
+    // not ours
+  }
+  return SEEN;
+}

@@ -1,5 +1,7 @@
-// DenoKvReplayGuard: claims in Deno KV, atomic across isolates and processes.
-import { hasExpired, ttlOf } from "./claim.js";
+// DenoKvReplayGuard: claims in Deno KV, atomic across isolates and processes: an
+// atomic check that the key has no version yet claims an id; its state is read
+// when the check fails, and the answer stored with the same expiry.
+import { FIRST, SEEN, decodeState, hasExpired, ttlOf } from "./claim.js";
 
 /** Deno KV: an atomic check that the key has no version yet, with expireIn. */
 export class DenoKvReplayGuard {
@@ -13,34 +15,50 @@ export class DenoKvReplayGuard {
     this.#prefix = prefix;
     this.#now = now;
   }
-  async claim(id, expiresAt) {
+
+  /** First claim of id, or the state of its earlier claim. */
+  async begin(id, expiresAt) {
     const now = this.#now();
-    if (hasExpired(expiresAt, now)) return false;
+    if (hasExpired(expiresAt, now)) return SEEN;
     const key = [...this.#prefix, id];
-    let result;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        result = await this.#kv
-          .atomic()
-          .check({ key, versionstamp: null })
-          .set(key, expiresAt, { expireIn: ttlOf(expiresAt, now) })
-          .commit();
-        break;
-      } catch (error) {
-        // A local KV file shared by processes answers "database is locked" under
-        // contention; the atomic write did not happen, so trying again is safe.
-        if (attempt >= 20 || !/locked|busy/i.test(String(error?.message))) throw error;
-        await new Promise((resolve) => setTimeout(resolve, attempt * 2));
-      }
-    }
-    if (result.ok) return true;
-    // KV's expiry is lazy: an entry past its time may still be there. Such an id
-    // is expired for us too (the window check refuses its request), so it stays refused.
-    return false;
+    const result = await retryWhenLocked(() =>
+      this.#kv.atomic().check({ key, versionstamp: null }).set(key, { state: "running", expiresAt }, { expireIn: ttlOf(expiresAt, now) }).commit(),
+    );
+    if (result.ok) return FIRST;
+    // KV's expiry is lazy: an entry past its time may still be there. Such an id is
+    // expired for us too (the window check refuses its request), so it stays refused.
+    const { value } = await this.#kv.get(key);
+    return value === null ? SEEN : decodeState(value);
   }
+
+  /** True for the first claim of an id only (the first interface). */
+  async claim(id, expiresAt) {
+    return (await this.begin(id, expiresAt)) === FIRST;
+  }
+
+  /** Stores the answer of a claimed id (null: done, not stored), until the id expires. */
+  async complete(id, answer, expiresAt) {
+    const key = [...this.#prefix, id];
+    await retryWhenLocked(() => this.#kv.set(key, { state: "done", answer: answer ?? null, expiresAt }, { expireIn: ttlOf(expiresAt, this.#now()) }));
+    return true;
+  }
+
   /** Forgets a claim whose handler never started. */
   async release(id) {
     await this.#kv.delete([...this.#prefix, id]);
     return true;
+  }
+}
+
+// A local KV file shared by processes answers "database is locked" under
+// contention; the write did not happen, so trying again is safe.
+async function retryWhenLocked(write) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt >= 20 || !/locked|busy/i.test(String(error?.message))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, attempt * 2));
+    }
   }
 }

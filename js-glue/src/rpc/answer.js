@@ -1,22 +1,47 @@
-// The answers handle() gives when it does not succeed, built so that building
-// them cannot fail: whatever was thrown (any value, a Proxy whose traps throw, a
-// JazzRequestError whose details JSON cannot write), the client gets a Response
-// and the server's own code learns what happened through onError (or console.error).
+// The answers handle() gives, as plain values ({ status, headers, body }) until the
+// last moment, so that an answer can be stored for a request id and given again,
+// byte for byte, to its duplicates. Building an answer cannot fail: whatever was
+// thrown (any value, a Proxy whose traps throw, a JazzRequestError whose details JSON
+// cannot write), the client gets a Response and the server's own code learns what
+// happened through onError (or console.error).
 
 import { JazzRequestError } from "./request-error.js";
+import { ALREADY_HANDLED } from "../core/errors.js";
 
+const JSON_HEADERS = Object.freeze({ "Content-Type": "application/json" });
 const ERROR_HEADERS = Object.freeze({ "Content-Type": "application/json", "X-Jazz-Request-Error": "true" });
 const INTERNAL = '{"message":"Internal server error","code":500}';
+/** What a duplicate of a request still running is told; send() retries it. */
+export const BEING_HANDLED = Object.freeze({ code: "ERR_BEING_HANDLED", status: 409, message: "Request is being handled, retry" });
+const RETRY_AFTER_SECONDS = "1";
+
+/** A success: the signed payload. */
+export const successAnswer = (payload) => ({ status: 200, headers: JSON_HEADERS, body: `{"type":"success","payload":${payload}}` });
+
+/** The answer of a JazzRequestError: status = code, X-Jazz-Request-Error (as jazz-tools). Throws when details cannot be written. */
+export const errorAnswer = (error) => ({ status: error.code, headers: ERROR_HEADERS, body: JSON.stringify(error.toJSON()) });
 
 /** 500 "Internal server error": nothing of the cause reaches the client. */
-export function internalError() {
-  return new Response(INTERNAL, { status: 500, headers: ERROR_HEADERS });
+export const internalAnswer = () => ({ status: 500, headers: ERROR_HEADERS, body: INTERNAL });
+
+/** A Response of an answer, with extra headers. */
+export function responseOf(answer, extraHeaders) {
+  return new Response(answer.body, { status: answer.status, headers: extraHeaders ? { ...answer.headers, ...extraHeaders } : answer.headers });
 }
 
-/** The Response of a JazzRequestError: status = code, X-Jazz-Request-Error (as jazz-tools). Throws when details cannot be written. */
-export function errorResponse(error) {
-  return new Response(JSON.stringify(error.toJSON()), { status: error.code, headers: ERROR_HEADERS });
+/** The answer a Response holds (the jazz-tools path answers with Responses). */
+export async function answerOf(response) {
+  const headers = {};
+  for (const name of ["Content-Type", "X-Jazz-Request-Error"]) {
+    const value = response.headers.get(name);
+    if (value !== null) headers[name] = value;
+  }
+  return { status: response.status, headers, body: await response.text() };
 }
+
+const encoder = new TextEncoder();
+/** UTF-8 bytes of a string, without encoding it when it is plainly small enough. */
+export const byteLength = (text) => (text.length * 3 <= 1024 ? text.length : encoder.encode(text).length);
 
 /**
  * The answer to anything handle() caught. A JazzRequestError of ours (a refusal,
@@ -24,17 +49,33 @@ export function errorResponse(error) {
  * everything else, and a JazzRequestError that cannot be written, is a 500 told to
  * onError.
  */
-export function answerError(error, opts) {
+export function answerForError(error, opts) {
   if (isOurs(error)) {
     try {
-      return errorResponse(error);
+      return errorAnswer(error);
     } catch (cause) {
       report(opts, new Error("the handler's JazzRequestError cannot be sent: its details are not JSON", { cause }));
-      return internalError();
+      return internalAnswer();
     }
   }
   report(opts, error);
-  return internalError();
+  return internalAnswer();
+}
+
+/** The Response to anything handle() caught. */
+export const answerError = (error, opts) => responseOf(answerForError(error, opts));
+
+/**
+ * The answer to a duplicate of a request id. "replay" (the default): the stored
+ * answer with X-Jazz-Replayed, or 409 with Retry-After while the first is running
+ * (or when its answer was too large to store). "reject": 400 already handled.
+ */
+export function duplicateResponse(claim, mode) {
+  if (mode !== "reject" && claim.state === "done" && claim.answer) return responseOf(claim.answer, { "X-Jazz-Replayed": "true" });
+  if (mode !== "reject" && (claim.state === "running" || claim.state === "done")) {
+    return responseOf(errorAnswer(new JazzRequestError(BEING_HANDLED.message, BEING_HANDLED.status)), { "Retry-After": RETRY_AFTER_SECONDS });
+  }
+  return responseOf(errorAnswer(new JazzRequestError(ALREADY_HANDLED.message, ALREADY_HANDLED.status)));
 }
 
 function isOurs(error) {

@@ -14,6 +14,8 @@ export const DEFAULTS = Object.freeze({
   maxDepth: 64,
   guardTimeoutMs: 5_000,
   bodyTimeoutMs: 10_000,
+  duplicates: "replay",
+  maxStoredAnswerBytes: 32 * 1024,
 });
 
 const isObject = (x) => x !== null && typeof x === "object";
@@ -44,12 +46,39 @@ const CHECKS = {
   },
   fetch: (v) => optionalFunction("fetch", v),
   onError: (v) => optionalFunction("onError", v),
+  duplicates: (v) => {
+    if (v !== "replay" && v !== "reject") throw new TypeError(`jazzrpc: option 'duplicates' must be "replay" or "reject", got ${String(v)}`);
+  },
+  maxStoredAnswerBytes: (v) => integer("maxStoredAnswerBytes", v, 0, 2 ** 31 - 1),
+  exactlyOnce: (v) => {
+    if (v !== undefined && (!isObject(v) || typeof v.transaction !== "function" || typeof v.begin !== "function" || typeof v.complete !== "function")) {
+      throw new TypeError("jazzrpc: option 'exactlyOnce' must come from exactlyOnce(ctx) (jazzrpc/cloudflare)");
+    }
+  },
+  retry: (v) => checkRetry(v),
   replayGuard: (v) => {
     if (v !== undefined && (!isObject(v) || typeof v.claim !== "function")) {
       throw new TypeError("jazzrpc: option 'replayGuard' must have a claim(id, expiresAt) method");
     }
   },
 };
+
+/** send()'s retry policy: false, or { attempts, baseDelayMs, maxDelayMs }. */
+export const RETRY_DEFAULTS = Object.freeze({ attempts: 5, baseDelayMs: 250, maxDelayMs: 5_000 });
+
+function checkRetry(v) {
+  if (v === undefined || v === false || v === true) return;
+  if (!isObject(v)) throw new TypeError("jazzrpc: option 'retry' must be false or { attempts, baseDelayMs, maxDelayMs }");
+  if (v.attempts !== undefined) integer("retry.attempts", v.attempts, 1, 100);
+  if (v.baseDelayMs !== undefined) duration("retry.baseDelayMs", v.baseDelayMs, { min: 0 });
+  if (v.maxDelayMs !== undefined) duration("retry.maxDelayMs", v.maxDelayMs, { min: 0 });
+}
+
+/** The retry policy of send(): null for none. */
+export function retryPolicy(v) {
+  if (v === false) return null;
+  return { ...RETRY_DEFAULTS, ...(isObject(v) ? v : {}) };
+}
 
 /** Checks every known option in `options`; unknown ones are left alone. Returns options. */
 export function checkOptions(options) {

@@ -9,13 +9,13 @@
 
 import { getCore, ready } from "../core/wasm.js";
 import { JazzRequestError, isJazzRequestError } from "./request-error.js";
-import { parseDefinition, usesCoValues, validate } from "./schema.js";
+import { parseDefinition, usesCoValues, validate, validateSync } from "./schema.js";
 import { MemoryReplayGuard } from "../guards/memory.js";
-import { claimWithin } from "../guards/claim.js";
+import { FIRST, claimWithin, within } from "../guards/claim.js";
 import { readBody } from "./body.js";
 import { ALREADY_HANDLED } from "../core/errors.js";
-import { DEFAULTS, checkOptions } from "./options.js";
-import { answerError, report } from "./answer.js";
+import { DEFAULTS, checkOptions, retryPolicy } from "./options.js";
+import { answerError, answerForError, answerOf, byteLength, duplicateResponse, errorAnswer, report, responseOf, successAnswer } from "./answer.js";
 
 // handle() answers a refused request with the core's status and message
 // (errors.js); a key, encoding or id that does not check out is, to the sender,
@@ -82,7 +82,8 @@ class Route {
       }
       prepared = await this.#preparePlainRequest(values, owner, opts, verifyOptions);
     }
-    const payload = await post(prepared.body, target, options, opts);
+    const expiresAt = JSON.parse(prepared.body).createdAt + opts.window;
+    const payload = await post(prepared.body, target, options, opts, expiresAt);
     return prepared.readPayload(payload);
   }
 
@@ -159,28 +160,46 @@ class Route {
     }
     const value = jazzWorker ? undefined : await validate(this.#request, verdict.value, "Request payload is not valid", 400);
 
+    const madeBy = jazzWorker ? jazzRequest.madeBy : Object.freeze({ id: verdict.madeBy, signerID: verdict.signerID });
+    const run = jazzWorker
+      ? async () => answerOf(await jazz.handleJazzRequest({ ...jazzRequest, worker, handler: (v, m) => runHandler(handler, v, m), response: this.#response, now: opts.now }))
+      : async () => this.#sign(worker, verdict, await validateResult(this.#response, await runHandler(handler, value, madeBy)), opts);
+
+    if (opts.exactlyOnce) {
+      if (jazzWorker) throw new TypeError("handle(): exactlyOnce runs plain handlers; the jazz-tools path is not transactional");
+      return this.#handleExactlyOnce(verdict, value, madeBy, worker, handler, opts);
+    }
+
     const guard = opts.replayGuard ?? worker.replayGuard ?? (this.#defaultGuard ??= new MemoryReplayGuard({ now: opts.now }));
-    let first;
+    let claim;
     try {
-      first = await claimWithin(guard, verdict.id, verdict.expiresAt, opts.guardTimeoutMs);
+      claim = await claimWithin(guard, verdict.id, verdict.expiresAt, opts.guardTimeoutMs);
     } catch (error) {
       report(opts, error);
       throw new JazzRequestError("Replay guard unavailable, try again", 503);
     }
-    if (first !== true) throw new JazzRequestError(ALREADY_HANDLED.message, ALREADY_HANDLED.status);
+    if (claim !== FIRST) return duplicateResponse(claim, opts.duplicates);
 
-    if (jazzWorker) {
-      return jazz.handleJazzRequest({ ...jazzRequest, worker, handler: (v, m) => runHandler(handler, v, m), response: this.#response, now: opts.now });
-    }
-    const madeBy = Object.freeze({ id: verdict.madeBy, signerID: verdict.signerID });
-    const result = await runHandler(handler, value, madeBy);
-    let responseValue;
+    // The handler runs once for this id; whatever it leads to is the id's answer.
+    let answer;
     try {
-      responseValue = await validate(this.#response, result ?? {}, "Response payload is not valid", 500);
+      answer = await run();
     } catch (error) {
-      throw new Error("handler returned a value that does not match the response schema", { cause: error });
+      answer = answerForError(error, opts);
     }
-    const payload = core.signMessage(worker.secret, {
+    if (opts.duplicates === "reject" || typeof guard.complete !== "function") return responseOf(answer);
+    const stored = byteLength(answer.body) <= opts.maxStoredAnswerBytes ? answer : null;
+    try {
+      await within(Promise.resolve().then(() => guard.complete(verdict.id, stored, verdict.expiresAt)), opts.guardTimeoutMs, "replay guard did not store the answer");
+    } catch (error) {
+      report(opts, error); // the client still gets its answer; duplicates get 409 until the id expires
+    }
+    return responseOf(answer);
+  }
+
+  // The answer: the response value signed by the worker, naming the request it answers.
+  #sign(worker, verdict, responseValue, opts) {
+    const payload = getCore().signMessage(worker.secret, {
       kind: "response",
       url: this.path,
       workerId: this.workerId,
@@ -189,10 +208,56 @@ class Route {
       value: responseValue,
       createdAt: opts.now(),
     });
-    return new Response(`{"type":"success","payload":${payload}}`, {
-      status: 200,
-      headers: { "Content-Type": "application/json" },
+    return successAnswer(payload);
+  }
+
+  // Exactly once where the state lives (a Durable Object's own SQLite): the claim,
+  // the handler's storage writes and the stored answer commit in one synchronous
+  // transaction. A handler that fails (anything but a JazzRequestError) rolls all of
+  // it back: the retry runs the handler cleanly. An object that fails after the
+  // commit answers the retry from storage.
+  #handleExactlyOnce(verdict, value, madeBy, worker, handler, opts) {
+    const store = opts.exactlyOnce;
+    const answer = store.transaction(() => {
+      const claim = store.begin(verdict.id, verdict.expiresAt);
+      if (claim !== FIRST) return claim;
+      let outcome;
+      try {
+        const result = handler(value, madeBy);
+        if (typeof result?.then === "function") {
+          result.then?.(undefined, () => {});
+          throw new TypeError("exactlyOnce: the handler must be synchronous (no await between the claim and the commit)");
+        }
+        outcome = { result };
+      } catch (error) {
+        const known = handlerError(error);
+        if (!(known instanceof JazzRequestError)) throw known; // rolled back: nothing happened
+        outcome = { answer: errorAnswer(known) }; // the handler's own answer: stored with its writes (details that are not JSON: rolled back)
+      }
+      if (outcome.answer === undefined) {
+        let responseValue;
+        try {
+          responseValue = validateSync(this.#response, outcome.result ?? {}, "Response payload is not valid", 500);
+        } catch (error) {
+          throw new Error("handler returned a value that does not match the response schema", { cause: error });
+        }
+        outcome.answer = this.#sign(worker, verdict, responseValue, opts);
+      }
+      const { answer } = outcome;
+      store.complete(verdict.id, byteLength(answer.body) <= opts.maxStoredAnswerBytes ? answer : null);
+      return answer;
     });
+    if (answer.state) return duplicateResponse(answer, opts.duplicates);
+    return responseOf(answer);
+  }
+}
+
+/** The value the handler returned, checked against the response schema (500 when it does not match). */
+async function validateResult(definition, result) {
+  try {
+    return await validate(definition, result ?? {}, "Response payload is not valid", 500);
+  } catch (error) {
+    throw new Error("handler returned a value that does not match the response schema", { cause: error });
   }
 }
 
@@ -236,32 +301,101 @@ function handlerError(error) {
   }
 }
 
+// Answers send() tries again with the very same body: the server did not run it
+// yet (408, 429, 503), is running it (409), or its answer was lost on the way (502,
+// 504). The request id makes the retry safe: a server runs its handler once and
+// gives every copy the stored answer.
+const RETRYABLE = new Set([408, 409, 429, 502, 503, 504]);
+const WINDOW_MARGIN_MS = 1_000; // a retry that would arrive this close to the window's end is not sent
+
 // POSTs a signed body; resolves to the success payload's JSON text, or throws the
 // server's error (as jazz-tools' send() does) or a network failure as JazzRequestError.
-async function post(body, target, options, opts) {
+// Retries (options.retry, else the route's) with exponential backoff and full jitter,
+// honouring Retry-After, while the body is inside its window; options.signal aborts.
+async function post(body, target, options, opts, expiresAt) {
   const doFetch = options.fetch ?? opts.fetch ?? globalThis.fetch;
-  let response;
-  try {
-    response = await doFetch(target, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", ...options.headers },
-      body,
-    });
-  } catch (cause) {
-    throw new JazzRequestError("Request failed: the server could not be reached", 503, undefined, { cause });
-  }
-  if (!response.ok) {
-    if (response.headers.has("X-Jazz-Request-Error")) {
-      let error;
-      try {
-        error = await response.json();
-      } catch (cause) {
-        throw new JazzRequestError("Request failed", response.status, undefined, { cause });
-      }
-      throw new JazzRequestError(String(error?.message ?? "Request failed"), Number(error?.code ?? response.status), error?.details);
+  const policy = retryPolicy(options.retry ?? opts.retry);
+  const { signal } = options;
+  for (let attempt = 1; ; attempt++) {
+    signal?.throwIfAborted();
+    let response;
+    let failure;
+    try {
+      response = await doFetch(target, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", ...options.headers },
+        body,
+        ...(signal ? { signal } : {}),
+      });
+    } catch (cause) {
+      signal?.throwIfAborted();
+      failure = new JazzRequestError("Request failed: the server could not be reached", 503, undefined, { cause });
     }
-    throw new JazzRequestError("Request failed", response.status);
+    if (response && !RETRYABLE.has(response.status)) {
+      try {
+        return await readResponse(response);
+      } catch (error) {
+        error.attempts = attempt;
+        throw error;
+      }
+    }
+    failure ??= await errorOf(response);
+    const delay = policy ? delayBefore(attempt, policy, response) : Infinity;
+    if (!policy || attempt >= policy.attempts || opts.now() + delay > expiresAt - WINDOW_MARGIN_MS) {
+      failure.attempts = attempt;
+      throw failure;
+    }
+    await sleep(delay, signal);
   }
+}
+
+// The wait before attempt + 1: full jitter over base * 2^(attempt - 1), capped, and
+// never less than the server's Retry-After.
+function delayBefore(attempt, policy, response) {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.max(Math.random() * ceiling, retryAfterMs(response));
+}
+
+function retryAfterMs(response) {
+  const value = response?.headers.get("Retry-After");
+  if (!value) return 0;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : 0;
+}
+
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+// The server's error, as jazz-tools' send() reads it.
+async function errorOf(response) {
+  if (response.headers.has("X-Jazz-Request-Error")) {
+    let error;
+    try {
+      error = await response.json();
+    } catch (cause) {
+      return new JazzRequestError("Request failed", response.status, undefined, { cause });
+    }
+    return new JazzRequestError(String(error?.message ?? "Request failed"), Number(error?.code ?? response.status), error?.details);
+  }
+  await response.body?.cancel().catch(() => {});
+  return new JazzRequestError("Request failed", response.status);
+}
+
+async function readResponse(response) {
+  if (!response.ok) throw await errorOf(response);
   try {
     const parsed = await response.json();
     if (parsed?.type !== "success" || typeof parsed.payload !== "object" || parsed.payload === null) throw new Error("not a success payload");

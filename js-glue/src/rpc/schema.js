@@ -50,28 +50,58 @@ function issuesOf(result, prefix) {
  * or throws JazzRequestError(message, status, { issues }).
  */
 export async function validate(definition, values, message, status) {
+  return validateNow(definition, values, message, status);
+}
+
+/**
+ * The same, synchronously: for a handler that runs inside a storage transaction,
+ * where nothing may await. A schema that answers with a Promise is a TypeError.
+ */
+export function validateSync(definition, values, message, status) {
+  const result = validateNow(definition, values, message, status);
+  if (typeof result?.then === "function") {
+    result.catch(() => {});
+    throw new TypeError("a schema validated asynchronously: inside a transaction, schemas must validate synchronously");
+  }
+  return result;
+}
+
+// Synchronous when every schema answers synchronously (zod, valibot without async
+// pipes); a Promise of the same otherwise.
+function validateNow(definition, values, message, status) {
   const { schema } = definition;
   if (isCoValueSchema(schema)) return values;
   if (values === null || typeof values !== "object" || Array.isArray(values)) {
     throw new JazzRequestError(message, status, { issues: [{ path: [], message: "Expected an object" }] });
   }
   if (isStandardSchema(schema)) {
-    const result = await schema["~standard"].validate(values);
-    if (result.issues) throw new JazzRequestError(message, status, { issues: issuesOf(result, []) });
-    return result.value;
+    return settle([schema["~standard"].validate(values)], ([result]) => {
+      if (result.issues) throw new JazzRequestError(message, status, { issues: issuesOf(result, []) });
+      return result.value;
+    });
   }
-  const output = {};
-  const issues = [];
-  for (const [field, fieldSchema] of Object.entries(schema)) {
-    if (isCoValueSchema(fieldSchema)) {
+  const fields = Object.entries(schema).filter(([, fieldSchema]) => !isCoValueSchema(fieldSchema));
+  return settle(
+    fields.map(([field, fieldSchema]) => fieldSchema["~standard"].validate(values[field])),
+    (results) => {
+      const output = {};
       // A CoValue travels as CoJSON and is loaded (and checked) by jazz-tools.
-      if (values[field] !== undefined) output[field] = values[field];
-      continue;
-    }
-    const result = await fieldSchema["~standard"].validate(values[field]);
-    if (result.issues) issues.push(...issuesOf(result, [field]));
-    else if (result.value !== undefined) output[field] = result.value;
-  }
-  if (issues.length > 0) throw new JazzRequestError(message, status, { issues });
-  return output;
+      for (const [field, fieldSchema] of Object.entries(schema)) {
+        if (isCoValueSchema(fieldSchema) && values[field] !== undefined) output[field] = values[field];
+      }
+      const issues = [];
+      results.forEach((result, i) => {
+        const [field] = fields[i];
+        if (result.issues) issues.push(...issuesOf(result, [field]));
+        else if (result.value !== undefined) output[field] = result.value;
+      });
+      if (issues.length > 0) throw new JazzRequestError(message, status, { issues });
+      return output;
+    },
+  );
+}
+
+// then(results) now when no result is a Promise; after all of them otherwise.
+function settle(results, then) {
+  return results.some((r) => typeof r?.then === "function") ? Promise.all(results).then(then) : then(results);
 }
