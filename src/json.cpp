@@ -189,17 +189,39 @@ std::string json_string_utf8(const JsonValue &value) {
 
 // ---- the parser ---------------------------------------------------------------
 
-void json_sort_members(std::vector<JsonValue::Member> &members) {
-  std::stable_sort(members.begin(), members.end(),
-                   [](const JsonValue::Member &a, const JsonValue::Member &b) { return a.first < b.first; });
-  // Of each run of equal keys the last one wins, as JSON.parse.
-  std::size_t write = 0;
-  for (std::size_t read = 0; read < members.size(); ++read) {
-    if (read + 1 < members.size() && members[read + 1].first == members[read].first) continue;
-    if (write != read) members[write] = std::move(members[read]);
-    ++write;
+namespace {
+
+bool keys_strictly_increasing(const std::vector<JsonValue::Member> &members) {
+  for (std::size_t i = 1; i < members.size(); ++i) {
+    if (!(members[i - 1].first < members[i].first)) return false;
   }
-  members.resize(write);
+  return true;
+}
+
+// The members' positions ordered by key, equal keys in text order (so the last of a run
+// is the one JSON.parse keeps). Positions, not members, are sorted: a member is a key
+// and a whole value, and moving it O(n log n) times costs more than the comparisons.
+std::vector<std::size_t> order_by_key(const std::vector<JsonValue::Member> &members) {
+  std::vector<std::size_t> order(members.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return members[a].first < members[b].first; });
+  return order;
+}
+
+}  // namespace
+
+void json_sort_members(std::vector<JsonValue::Member> &members) {
+  if (keys_strictly_increasing(members)) return;  // canonical text and most bodies: one pass
+  const std::vector<std::size_t> order = order_by_key(members);
+  std::vector<JsonValue::Member> sorted;
+  sorted.reserve(members.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    // Of each run of equal keys the last one wins, as JSON.parse.
+    if (i + 1 < order.size() && members[order[i + 1]].first == members[order[i]].first) continue;
+    sorted.push_back(std::move(members[order[i]]));
+  }
+  members = std::move(sorted);
 }
 
 namespace {

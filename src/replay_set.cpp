@@ -3,18 +3,24 @@
 #include <cmath>
 #include <cstring>
 
-#include "hash.h"
+#include <blake3.h>
+#include <sodium.h>
 
 namespace jazzrpc {
 namespace {
 constexpr std::size_t kMinCapacity = 1024;
 }
 
-ReplaySet::ReplaySet(double bucket_ms) : bucket_ms_(bucket_ms > 0 ? bucket_ms : 1000), slots_(kMinCapacity) {}
+ReplaySet::ReplaySet(double bucket_ms) : bucket_ms_(bucket_ms > 0 ? bucket_ms : 1000), slots_(kMinCapacity) {
+  randombytes_buf(key_.data(), key_.size());
+}
 
-ReplaySet::Fingerprint ReplaySet::fingerprint_of(std::string_view id) {
+ReplaySet::Fingerprint ReplaySet::fingerprint_of(std::string_view id) const {
   std::uint8_t digest[16];
-  blake3_hash(reinterpret_cast<const std::uint8_t *>(id.data()), id.size(), digest, sizeof digest);
+  blake3_hasher hasher;
+  blake3_hasher_init_keyed(&hasher, key_.data());
+  blake3_hasher_update(&hasher, id.data(), id.size());
+  blake3_hasher_finalize(&hasher, digest, sizeof digest);
   Fingerprint fp;
   std::memcpy(&fp.hi, digest, 8);
   std::memcpy(&fp.lo, digest + 8, 8);

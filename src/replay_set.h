@@ -7,9 +7,14 @@
 // drained on each claim, so every id is inserted once and removed once:
 // amortized O(1), and memory follows what one window holds. An id is
 // remembered at least until its expiresAt and at most bucket_ms longer.
+//
+// The fingerprint is keyed BLAKE3, with a random key of each set: anyone can sign
+// requests whose ids they choose, and with an unkeyed hash they could grind ids whose
+// slots fall together, so that linear probing turns quadratic in their number.
 #ifndef JAZZRPC_REPLAY_SET_H
 #define JAZZRPC_REPLAY_SET_H
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -45,7 +50,7 @@ class ReplaySet {
     bool operator==(const Fingerprint &o) const noexcept { return hi == o.hi && lo == o.lo; }
   };
 
-  static Fingerprint fingerprint_of(std::string_view id);
+  Fingerprint fingerprint_of(std::string_view id) const;
   std::size_t slot_of(const Fingerprint &fp) const noexcept;
   bool contains(const Fingerprint &fp) const noexcept;
   void insert(const Fingerprint &fp);
@@ -53,6 +58,7 @@ class ReplaySet {
   void rehash(std::size_t capacity);
   void drain_expired(double now);
 
+  std::array<std::uint8_t, 32> key_{};  // randombytes_buf: the host's randomness in the wasm build
   double bucket_ms_;
   std::vector<Fingerprint> slots_;
   std::size_t count_ = 0;
