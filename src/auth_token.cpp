@@ -1,5 +1,7 @@
 #include "auth_token.h"
 
+#include <cstdint>
+
 #include "base58.h"
 #include "envelope.h"
 #include "hash.h"
@@ -21,22 +23,32 @@ std::string auth_token_message(std::string_view id, double created_at) {
 
 bool has_prefix(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
-// Milliseconds as decimal digits; 16 digits is past any date Date can hold.
+// The most milliseconds a token carries: 2^53, past any date Date can hold (8.64e15),
+// and every integer up to it is a double, written by String(n) as plain digits.
+constexpr double kMaxMillis = 9007199254740992.0;
+
+bool is_millis(double ms) noexcept {
+  return ms >= 0 && ms <= kMaxMillis && ms == static_cast<double>(static_cast<std::uint64_t>(ms));
+}
+
+// Milliseconds in their one text, String(n) of an integer: decimal digits, no leading
+// zero (but "0" itself), no sign, point or exponent, at most 2^53. A token has one text.
 bool parse_millis(std::string_view digits, double &out) {
-  if (digits.empty() || digits.size() > 16) return false;
-  double value = 0;
+  if (digits.empty() || digits.size() > 16 || (digits.size() > 1 && digits[0] == '0')) return false;
+  std::uint64_t value = 0;
   for (char c : digits) {
     if (c < '0' || c > '9') return false;
-    value = value * 10 + (c - '0');
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
   }
-  out = value;
+  if (value > static_cast<std::uint64_t>(kMaxMillis)) return false;
+  out = static_cast<double>(value);
   return true;
 }
 
 }  // namespace
 
 Status auth_token_create(std::string_view signer_secret, std::string_view id, double created_at, std::string &token) {
-  if (!is_valid_time(created_at) || created_at < 0) return Status::invalid_argument;
+  if (!is_millis(created_at)) return Status::invalid_argument;  // the token must parse back
   if (!has_prefix(id, prefix::co_id) || id.find('~') != std::string_view::npos) return Status::malformed;
   std::string signature;
   const Status status = sign_canonical(signer_secret, auth_token_message(id, created_at), signature);

@@ -17,8 +17,11 @@ struct AuthToken {
   double created_at = 0;
 };
 
+// Status::invalid_argument unless created_at is an integer from 0 to 2^53 (ms).
 Status auth_token_create(std::string_view signer_secret, std::string_view id, double created_at, std::string &token);
-// Status::malformed unless there are exactly three parts: a signature_z…, a co_z… and decimal digits.
+// Status::malformed unless there are exactly three parts: a signature_z…, a co_z… and
+// createdAt in its one text, String(n): decimal digits without a leading zero, at most 2^53.
+// So a token has one text: no other spelling of createdAt verifies.
 Status auth_token_parse(std::string_view token, AuthToken &out);
 // Parses, checks the time (expired after expiration_ms, refused beyond skew_ms ahead), then the signature.
 Status auth_token_verify(std::string_view token, std::string_view signer_id, double now, double expiration_ms,
