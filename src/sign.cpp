@@ -6,16 +6,30 @@
 
 namespace jazzrpc {
 
-SignerKeypair::~SignerKeypair() {
-  if (!signer_secret.empty()) sodium_memzero(&signer_secret[0], signer_secret.size());
+namespace {
+
+void wipe(std::string &text) {
+  if (!text.empty()) sodium_memzero(&text[0], text.size());
 }
 
-Status sign_seed_keypair(const std::uint8_t *seed, SignerKeypair &out) {
+// "signer_z…" of the key pair of seed.
+Status signer_id_of_seed(const std::uint8_t *seed, std::string &signer_id) {
   std::array<std::uint8_t, sign_public_key_bytes> public_key{};
   SecretBytes<crypto_sign_SECRETKEYBYTES> secret_key;
   if (crypto_sign_seed_keypair(public_key.data(), secret_key.data(), seed) != 0) return Status::internal;
+  signer_id = prefixed_encode(prefix::signer, public_key.data(), public_key.size());
+  return Status::ok;
+}
+
+}  // namespace
+
+SignerKeypair::~SignerKeypair() { wipe(signer_secret); }
+
+Status sign_seed_keypair(const std::uint8_t *seed, SignerKeypair &out) {
+  const Status status = signer_id_of_seed(seed, out.signer_id);
+  if (status != Status::ok) return status;
+  wipe(out.signer_secret);  // a secret it held before is freed by the assignment
   out.signer_secret = prefixed_encode(prefix::signer_secret, seed, sign_seed_bytes);
-  out.signer_id = prefixed_encode(prefix::signer, public_key.data(), public_key.size());
   return Status::ok;
 }
 
@@ -37,12 +51,8 @@ Status decode_seed(std::string_view signer_secret, SecretBytes<sign_seed_bytes> 
 
 Status sign_signer_id(std::string_view signer_secret, std::string &out) {
   SecretBytes<sign_seed_bytes> seed;
-  Status status = decode_seed(signer_secret, seed);
-  if (status != Status::ok) return status;
-  SignerKeypair keypair;
-  status = sign_seed_keypair(seed.data(), keypair);
-  if (status == Status::ok) out = keypair.signer_id;
-  return status;
+  const Status status = decode_seed(signer_secret, seed);
+  return status == Status::ok ? signer_id_of_seed(seed.data(), out) : status;
 }
 
 Status sign_detached(const std::uint8_t *msg, std::size_t msg_len, const std::uint8_t *seed, std::uint8_t *sig) {

@@ -44,7 +44,9 @@ int output(std::string text) {
   return static_cast<int>(g_output.size());
 }
 
-int output_or_fail(Status status, std::string text) { return status == Status::ok ? output(std::move(text)) : fail(status); }
+// text is taken by reference: a by-value parameter could be moved from before the call
+// that fills it (the order in which arguments are evaluated is unspecified; GCC goes right to left).
+int output_or_fail(Status status, std::string &text) { return status == Status::ok ? output(std::move(text)) : fail(status); }
 
 std::string_view view(const char *ptr, size_t len) { return ptr == nullptr ? std::string_view() : std::string_view(ptr, len); }
 
@@ -56,6 +58,20 @@ std::string json_object(std::initializer_list<std::pair<std::u16string, std::str
   json_sort_members(object.object);
   std::string out;
   json_write_canonical(object, out);
+  return out;
+}
+
+// {"signerID":"…","signerSecret":"…"}, written into one buffer of the exact size, so that
+// the secret is copied nowhere else (both are prefixed base58: nothing to escape).
+std::string keypair_json(const SignerKeypair &keypair) {
+  constexpr std::string_view open = "{\"signerID\":\"", middle = "\",\"signerSecret\":\"", close = "\"}";
+  std::string out;
+  out.reserve(open.size() + keypair.signer_id.size() + middle.size() + keypair.signer_secret.size() + close.size());
+  out += open;
+  out += keypair.signer_id;
+  out += middle;
+  out += keypair.signer_secret;
+  out += close;
   return out;
 }
 
@@ -163,17 +179,17 @@ int jazzrpc_init(void) {
 
 int jazzrpc_canonicalize(const char *json, size_t json_len, size_t max_bytes, uint32_t max_depth) {
   std::string out;
-  return output_or_fail(json_canonicalize(view(json, json_len), ParseLimits::from(max_bytes, max_depth), out), std::move(out));
+  return output_or_fail(json_canonicalize(view(json, json_len), ParseLimits::from(max_bytes, max_depth), out), out);
 }
 
 int jazzrpc_secure_hash(const char *json, size_t json_len, size_t max_bytes, uint32_t max_depth) {
   std::string out;
-  return output_or_fail(secure_hash(view(json, json_len), ParseLimits::from(max_bytes, max_depth), out), std::move(out));
+  return output_or_fail(secure_hash(view(json, json_len), ParseLimits::from(max_bytes, max_depth), out), out);
 }
 
 int jazzrpc_short_hash(const char *json, size_t json_len, size_t max_bytes, uint32_t max_depth) {
   std::string out;
-  return output_or_fail(short_hash(view(json, json_len), ParseLimits::from(max_bytes, max_depth), out), std::move(out));
+  return output_or_fail(short_hash(view(json, json_len), ParseLimits::from(max_bytes, max_depth), out), out);
 }
 
 int jazzrpc_blake3(const uint8_t *in, size_t in_len, size_t out_len) {
@@ -185,6 +201,7 @@ int jazzrpc_blake3(const uint8_t *in, size_t in_len, size_t out_len) {
 
 int jazzrpc_base58_encode(const uint8_t *in, size_t in_len) {
   if (in == nullptr && in_len != 0) return fail(Status::invalid_argument);
+  if (in_len > base58_max_bytes) return fail(Status::too_large);  // base58 is quadratic in the length
   return output(base58_encode(in, in_len));
 }
 
@@ -199,7 +216,7 @@ int jazzrpc_sign_keypair(void) {
   SignerKeypair keypair;
   const Status status = sign_keypair(keypair);
   if (status != Status::ok) return fail(status);
-  return output(json_object({{u"signerSecret", keypair.signer_secret}, {u"signerID", keypair.signer_id}}));
+  return output(keypair_json(keypair));
 }
 
 int jazzrpc_sign_seed_keypair(const uint8_t *seed32) {
@@ -207,19 +224,19 @@ int jazzrpc_sign_seed_keypair(const uint8_t *seed32) {
   SignerKeypair keypair;
   const Status status = sign_seed_keypair(seed32, keypair);
   if (status != Status::ok) return fail(status);
-  return output(json_object({{u"signerSecret", keypair.signer_secret}, {u"signerID", keypair.signer_id}}));
+  return output(keypair_json(keypair));
 }
 
 int jazzrpc_sign_signer_id(const char *secret, size_t secret_len) {
   std::string out;
-  return output_or_fail(sign_signer_id(view(secret, secret_len), out), std::move(out));
+  return output_or_fail(sign_signer_id(view(secret, secret_len), out), out);
 }
 
 int jazzrpc_sign_detached(const uint8_t *msg, size_t msg_len, const uint8_t *seed32) {
   if ((msg == nullptr && msg_len != 0) || seed32 == nullptr) return fail(Status::invalid_argument);
   std::string sig(sign_bytes, '\0');
   const Status status = sign_detached(msg, msg_len, seed32, reinterpret_cast<uint8_t *>(sig.data()));
-  return output_or_fail(status, std::move(sig));
+  return output_or_fail(status, sig);
 }
 
 int jazzrpc_sign_verify_detached(const uint8_t *sig, size_t sig_len, const uint8_t *msg, size_t msg_len,
@@ -245,7 +262,7 @@ int jazzrpc_sign_json(const char *secret, size_t secret_len, const char *json, s
   if (status != Status::ok) return fail(status);
   std::string signature;
   status = sign_canonical(view(secret, secret_len), canonical, signature);
-  return output_or_fail(status, std::move(signature));
+  return output_or_fail(status, signature);
 }
 
 int jazzrpc_verify_json(const char *sig, size_t sig_len, const char *json, size_t json_len, const char *signer_id,
@@ -261,7 +278,7 @@ int jazzrpc_envelope_sign(const char *secret, size_t secret_len, const char *con
   std::string body;
   const Status status = envelope_sign(view(secret, secret_len), view(content_pieces_json, content_pieces_len),
                                       view(id, id_len), created_at, ParseLimits{}, body);
-  return output_or_fail(status, std::move(body));
+  return output_or_fail(status, body);
 }
 
 int jazzrpc_envelope_verify(const char *body, size_t body_len, double now, double window_ms, double skew_ms,
@@ -275,12 +292,12 @@ int jazzrpc_envelope_verify(const char *body, size_t body_len, double now, doubl
 
 int jazzrpc_account_id(const char *signer_id, size_t signer_id_len) {
   std::string out;
-  return output_or_fail(account_id_from_signer(view(signer_id, signer_id_len), out), std::move(out));
+  return output_or_fail(account_id_from_signer(view(signer_id, signer_id_len), out), out);
 }
 
 int jazzrpc_account_signer_id(const char *account_id, size_t account_id_len) {
   std::string out;
-  return output_or_fail(signer_from_account_id(view(account_id, account_id_len), out), std::move(out));
+  return output_or_fail(signer_from_account_id(view(account_id, account_id_len), out), out);
 }
 
 int jazzrpc_message_sign(const char *secret, size_t secret_len, const char *spec_json, size_t spec_len) {
@@ -289,7 +306,7 @@ int jazzrpc_message_sign(const char *secret, size_t secret_len, const char *spec
   if (status != Status::ok) return fail(status);
   std::string body;
   status = message_sign(view(secret, secret_len), spec, ParseLimits{}, body);
-  return output_or_fail(status, std::move(body));
+  return output_or_fail(status, body);
 }
 
 int jazzrpc_message_verify(const char *body, size_t body_len, const char *spec_json, size_t spec_len, double now,
@@ -318,8 +335,7 @@ int jazzrpc_jazz_message_verify(const char *body, size_t body_len, double now, d
 int jazzrpc_auth_token_create(const char *secret, size_t secret_len, const char *id, size_t id_len,
                               double created_at) {
   std::string token;
-  return output_or_fail(auth_token_create(view(secret, secret_len), view(id, id_len), created_at, token),
-                        std::move(token));
+  return output_or_fail(auth_token_create(view(secret, secret_len), view(id, id_len), created_at, token), token);
 }
 
 int jazzrpc_auth_token_parse(const char *token, size_t token_len) {

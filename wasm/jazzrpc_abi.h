@@ -58,7 +58,8 @@ int jazzrpc_secure_hash(const char *json, size_t json_len, size_t max_bytes, uin
 int jazzrpc_short_hash(const char *json, size_t json_len, size_t max_bytes, uint32_t max_depth);   /* "shortHash_z…" */
 int jazzrpc_blake3(const uint8_t *in, size_t in_len, size_t out_len);   /* raw bytes, any out_len <= 65536 */
 
-/* base58 (Bitcoin alphabet) */
+/* base58 (Bitcoin alphabet), for short values: its cost is quadratic in the length, so
+   encode refuses more than 1024 bytes and decode more than 1399 characters (TOO_LARGE) */
 int jazzrpc_base58_encode(const uint8_t *in, size_t in_len);
 int jazzrpc_base58_decode(const char *in, size_t in_len);
 
