@@ -48,4 +48,14 @@ std::string co_id_of(const JsonValue &value) {
   return prefixed_encode(prefix::co_id, digest.data(), short_hash_bytes);
 }
 
+Blake3Stream::Blake3Stream() noexcept { blake3_hasher_init(&hasher_); }
+
+void Blake3Stream::update(std::string_view text) noexcept { blake3_hasher_update(&hasher_, text.data(), text.size()); }
+
+std::string Blake3Stream::secure_hash() const {
+  std::array<std::uint8_t, blake3_bytes> digest{};
+  blake3_hasher_finalize(&hasher_, digest.data(), digest.size());
+  return prefixed_encode(prefix::hash, digest.data(), digest.size());
+}
+
 }  // namespace jazzrpc

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include <blake3.h>
+
 #include "json.h"
 
 namespace jazzrpc {
@@ -26,6 +28,19 @@ Status secure_hash(std::string_view json_text, const ParseLimits &limits, std::s
 Status short_hash(std::string_view json_text, const ParseLimits &limits, std::string &out);
 // cojson's CoValue id of a value (its header): "co_z" + the same 19 bytes in base58.
 std::string co_id_of(const JsonValue &value);
+
+// BLAKE3 over text given in parts, as cojson hashes a session's transactions; a copy
+// carries the state on from where the original was.
+class Blake3Stream {
+ public:
+  Blake3Stream() noexcept;
+  void update(std::string_view text) noexcept;
+  // "hash_z" + base58(BLAKE3 of everything given so far); the stream can go on after it.
+  std::string secure_hash() const;
+
+ private:
+  blake3_hasher hasher_;
+};
 
 }  // namespace jazzrpc
 

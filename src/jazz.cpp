@@ -1,7 +1,11 @@
 #include "jazz.h"
 
+#include <map>
+#include <vector>
+
 #include "base58.h"
 #include "hash.h"
+#include "sign.h"
 
 namespace jazzrpc {
 namespace {
@@ -17,27 +21,126 @@ std::string string_member(const JsonValue &object, std::u16string_view key) {
   return v != nullptr ? json_string_utf8(*v) : std::string();
 }
 
-// The piece of contentPieces whose "id" is id, or nullptr.
-const JsonValue *piece_with_id(const JsonValue &pieces, std::string_view id) {
+// The pieces of contentPieces whose "id" is id, in their order: one pass, no copies.
+std::vector<const JsonValue *> pieces_with_id(const JsonValue &pieces, std::u16string_view id) {
+  std::vector<const JsonValue *> found;
   for (const auto &piece : pieces.array) {
-    if (piece.kind == JsonValue::Kind::object && string_member(piece, u"id") == id) return &piece;
+    const JsonValue *piece_id = member_of_kind(piece, u"id", JsonValue::Kind::string);
+    if (piece_id != nullptr && piece_id->string == id) found.push_back(&piece);
+  }
+  return found;
+}
+
+// The first piece whose id is id (as jazz-tools finds it), or nullptr.
+const JsonValue *piece_with_id(const JsonValue &pieces, std::u16string_view id) {
+  for (const auto &piece : pieces.array) {
+    const JsonValue *piece_id = member_of_kind(piece, u"id", JsonValue::Kind::string);
+    if (piece_id != nullptr && piece_id->string == id) return &piece;
   }
   return nullptr;
 }
 
-// The one account whose sessions wrote the piece, or "" if none or several.
-std::string writing_account(const JsonValue &piece) {
-  const JsonValue *sessions = member_of_kind(piece, u"new", JsonValue::Kind::object);
-  if (sessions == nullptr || sessions->object.empty()) return {};
+// A piece's header, when its id is the hash of it (cojson's CoValue id); else nullptr.
+const JsonValue *header_of(const JsonValue *piece, std::string_view id) {
+  const JsonValue *header = piece != nullptr ? member_of_kind(*piece, u"header", JsonValue::Kind::object) : nullptr;
+  return header != nullptr && co_id_of(*header) == id ? header : nullptr;
+}
+
+// The one account whose sessions wrote the pieces, or "" if none or several.
+std::string writing_account(const std::vector<const JsonValue *> &pieces) {
   std::string account;
-  for (const auto &session : sessions->object) {
-    std::string id;
-    utf8_append(session.first, id);
-    const std::string_view owner = session_account(id);
-    if (owner.empty() || (!account.empty() && owner != account)) return {};
-    account = std::string(owner);
+  for (const JsonValue *piece : pieces) {
+    const JsonValue *sessions = member_of_kind(*piece, u"new", JsonValue::Kind::object);
+    if (sessions == nullptr) return {};
+    for (const auto &session : sessions->object) {
+      std::string id;
+      utf8_append(session.first, id);
+      const std::string_view owner = session_account(id);
+      if (owner.empty() || (!account.empty() && owner != account)) return {};
+      account = std::string(owner);
+    }
   }
   return account;
+}
+
+// The agent a group or account header names as its initial admin, when its ruleset is a group's.
+std::string initial_admin(const JsonValue &header) {
+  const JsonValue *ruleset = member_of_kind(header, u"ruleset", JsonValue::Kind::object);
+  return ruleset != nullptr && string_member(*ruleset, u"type") == "group" ? string_member(*ruleset, u"initialAdmin")
+                                                                            : std::string();
+}
+
+// The creator's account piece names the envelope's signer as its initial admin agent.
+Status check_account_agent(const JsonValue &pieces, const std::string &creator, std::string_view signer_id) {
+  const JsonValue *header = header_of(piece_with_id(pieces, utf16_from_utf8(creator)), creator);
+  if (header == nullptr) return Status::unbound_signer;
+  const JsonValue *meta = member_of_kind(*header, u"meta", JsonValue::Kind::object);
+  if (meta == nullptr || string_member(*meta, u"type") != "account") return Status::unbound_signer;
+  const std::string agent = initial_admin(*header);
+  const std::size_t slash = agent.find('/');
+  if (slash == std::string::npos || agent.compare(slash + 1, std::string::npos, signer_id) != 0) {
+    return Status::unbound_signer;
+  }
+  return Status::ok;
+}
+
+// ---- the sessions of the request ----------------------------------------------------------
+
+// A session's hash chain as far as the pieces read so far carried it.
+struct SessionChain {
+  Blake3Stream hash;
+  double transactions = 0;
+};
+
+// Adds one piece's content of a session ({after, newTransactions, lastSignature}) to its
+// chain, and checks that lastSignature signs the chain's hash. cojson-core hashes each
+// transaction's JSON as serde writes it: the fields in sorted order, as the canonical
+// text of every transaction cojson makes. A transaction written otherwise hashes
+// differently and is refused, which only ever refuses, never accepts, more than cojson.
+Status add_session_content(const JsonValue &content, std::string_view signer_id, SessionChain &chain) {
+  const JsonValue *after = member_of_kind(content, u"after", JsonValue::Kind::number);
+  const JsonValue *transactions = member_of_kind(content, u"newTransactions", JsonValue::Kind::array);
+  const JsonValue *signature = member_of_kind(content, u"lastSignature", JsonValue::Kind::string);
+  if (after == nullptr || transactions == nullptr || signature == nullptr || transactions->array.empty() ||
+      after->number != chain.transactions) {
+    return Status::malformed;
+  }
+  std::string text;
+  for (const auto &transaction : transactions->array) {
+    if (transaction.kind != JsonValue::Kind::object) return Status::malformed;
+    text.clear();
+    json_write_canonical(transaction, text);
+    chain.hash.update(text);
+  }
+  chain.transactions += static_cast<double>(transactions->array.size());
+  const Status status =
+      verify_canonical(json_string_utf8(*signature), quoted_hash_message(chain.hash.secure_hash()), signer_id);
+  return status == Status::ok ? Status::ok : Status::bad_signature;
+}
+
+// Every session of every request piece, in order, verifies under the envelope's signer.
+Status verify_request_sessions(const std::vector<const JsonValue *> &pieces, std::string_view signer_id) {
+  std::map<std::u16string_view, SessionChain> chains;
+  std::size_t signatures = 0;
+  for (const JsonValue *piece : pieces) {
+    for (const auto &session : piece->find(u"new")->object) {  // writing_account checked "new"
+      if (++signatures > jazz_max_session_signatures) return Status::malformed;
+      const Status status = add_session_content(session.second, signer_id, chains[session.first]);
+      if (status != Status::ok) return status;
+    }
+  }
+  return Status::ok;
+}
+
+// The request is owned by a group whose header names the creator as its initial admin.
+Status check_owning_group(const JsonValue &pieces, const JsonValue &request_header, const std::string &creator) {
+  const JsonValue *ruleset = member_of_kind(request_header, u"ruleset", JsonValue::Kind::object);
+  if (ruleset == nullptr || string_member(*ruleset, u"type") != "ownedByGroup") return Status::malformed;
+  const JsonValue *group_id = member_of_kind(*ruleset, u"group", JsonValue::Kind::string);
+  if (group_id == nullptr) return Status::malformed;
+  const JsonValue *group_header = header_of(piece_with_id(pieces, group_id->string), json_string_utf8(*group_id));
+  if (group_header == nullptr) return Status::malformed;
+  return initial_admin(*group_header) == creator ? Status::ok : Status::unbound_signer;
 }
 
 }  // namespace
@@ -52,37 +155,27 @@ std::string_view session_account(std::string_view session_id) {
 Status jazz_message_verify(std::string_view body, double now, const EnvelopeOptions &options, JazzInfo &info) {
   info = JazzInfo{};
   JsonValue root;
-  const Status status = envelope_verify(body, now, options, info.envelope, root);
+  Status status = envelope_verify(body, now, options, info.envelope, root);
   if (status != Status::ok) return status;
   const JsonValue &pieces = *root.find(u"contentPieces");
+  const std::string &id = info.envelope.id;
 
-  // The request CoValue: its id is the envelope's, and the hash of its header.
-  const JsonValue *request = piece_with_id(pieces, info.envelope.id);
-  if (request == nullptr) return Status::malformed;
-  const JsonValue *header = member_of_kind(*request, u"header", JsonValue::Kind::object);
-  if (header == nullptr || co_id_of(*header) != info.envelope.id) return Status::malformed;
+  // The request CoValue: its first piece's header hashes to the envelope's id.
+  const std::vector<const JsonValue *> request = pieces_with_id(pieces, utf16_from_utf8(id));
+  const JsonValue *header = request.empty() ? nullptr : header_of(request.front(), id);
+  if (header == nullptr) return Status::malformed;
 
-  // Written by one account only.
-  const std::string creator = writing_account(*request);
+  // Written by one account only, whose own piece makes the envelope's signer its agent.
+  const std::string creator = writing_account(request);
   if (creator.empty()) return Status::malformed;
+  status = check_account_agent(pieces, creator, info.envelope.signer_id);
+  if (status != Status::ok) return status;
 
-  // That account's own piece: its id is the hash of its header, and its header
-  // makes the envelope's signer its initial admin.
-  const JsonValue *account = piece_with_id(pieces, creator);
-  const JsonValue *account_header =
-      account != nullptr ? member_of_kind(*account, u"header", JsonValue::Kind::object) : nullptr;
-  if (account_header == nullptr || co_id_of(*account_header) != creator) return Status::unbound_signer;
-  const JsonValue *meta = member_of_kind(*account_header, u"meta", JsonValue::Kind::object);
-  const JsonValue *ruleset = member_of_kind(*account_header, u"ruleset", JsonValue::Kind::object);
-  if (meta == nullptr || string_member(*meta, u"type") != "account" || ruleset == nullptr ||
-      string_member(*ruleset, u"type") != "group") {
-    return Status::unbound_signer;
-  }
-  const std::string agent = string_member(*ruleset, u"initialAdmin");
-  const std::size_t slash = agent.find('/');
-  if (slash == std::string::npos || agent.compare(slash + 1, std::string::npos, info.envelope.signer_id) != 0) {
-    return Status::unbound_signer;
-  }
+  // Signed session by session by that agent, and owned by a group the creator made.
+  status = verify_request_sessions(request, info.envelope.signer_id);
+  if (status != Status::ok) return status;
+  status = check_owning_group(pieces, *header, creator);
+  if (status != Status::ok) return status;
   info.creator = creator;
   return Status::ok;
 }
