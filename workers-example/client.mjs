@@ -46,10 +46,10 @@ export async function captureBody(route, values, baseUrl) {
   return body;
 }
 
-/** POSTs a raw body to a route over HTTP; resolves to { status, json }. */
+/** POSTs a raw body to a route over HTTP; resolves to { status, json, replayed }. */
 export async function postBody(baseUrl, body, path = BOOK_EVENT_TICKET_URL) {
   const response = await fetch(new URL(path, baseUrl), { method: "POST", headers: { "Content-Type": "application/json" }, body });
-  return { status: response.status, json: await response.json() };
+  return { status: response.status, json: await response.json(), replayed: response.headers.get("X-Jazz-Replayed") === "true" };
 }
 
 export const describeOutcome = (o) =>

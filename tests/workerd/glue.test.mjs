@@ -37,6 +37,44 @@ for (const guard of ["memory", "durable"]) {
   });
 }
 
+// ---- exactly once inside the object that owns the state ---------------------------------
+test("exactlyOnce: an exception inside the transaction rolls back the booking and the claim; the retry books once", async () => {
+  const { attempts, info } = await get("/exactly-once?fail=in-transaction");
+  assert.deepEqual(attempts[0], { status: 500, replayed: false, body: { message: "Internal server error", code: 500 } });
+  assert.equal(attempts[1].status, 200);
+  assert.equal(attempts[1].replayed, false, "the retry ran the handler cleanly");
+  assert.equal(attempts[2].replayed, true);
+  assert.deepEqual(attempts[2].body, attempts[1].body);
+  assert.equal(info.seats.length, 1, "one booking: the failed attempt left nothing");
+  assert.equal(info.requests.stored, 1);
+});
+
+test("exactlyOnce: an object reset after the commit loses the answer; the retry gets it from storage, no second booking", async () => {
+  const { attempts, info } = await get("/exactly-once?fail=after-commit");
+  assert.ok(attempts[0].lost, JSON.stringify(attempts[0]));
+  assert.equal(attempts[1].status, 200);
+  assert.equal(attempts[1].replayed, true, "answered from storage");
+  assert.deepEqual(attempts[2].body, attempts[1].body);
+  assert.equal(info.seats.length, 1);
+});
+
+test("exactlyOnce: an object reset before its writes were durable loses them all; the retry books once", async () => {
+  const { attempts, info } = await get("/exactly-once?fail=before-durable");
+  assert.ok(attempts[0].lost, JSON.stringify(attempts[0]));
+  assert.equal(attempts[1].status, 200);
+  assert.equal(attempts[1].replayed, false, "nothing was kept: the retry ran the handler");
+  assert.equal(attempts[2].replayed, true);
+  assert.equal(info.seats.length, 1);
+  assert.equal(info.requests.stored, 1);
+});
+
+test("exactlyOnce: an async handler is refused (500) and leaves nothing behind", async () => {
+  const { attempts, info } = await get("/exactly-once?fail=none&mode=async");
+  assert.ok(attempts.every((a) => a.status === 500), JSON.stringify(attempts));
+  assert.equal(info.seats.length, 0);
+  assert.equal(info.requests.stored, 0);
+});
+
 // ---- the guard object's storage ---------------------------------------------------
 for (const fail of ["alarm", "insert"]) {
   test(`the guard object's ${fail === "alarm" ? "setAlarm" : "INSERT"} fails during a claim: 503, nothing stays claimed, the retry of the same body gets 200 and the handler runs once`, async () => {

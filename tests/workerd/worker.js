@@ -1,6 +1,7 @@
 // The test Worker: the shared API scenarios (tests/scenarios/api.mjs), run in
 // workerd through jazzrpc/cloudflare, with the memory guard and with the Durable
 // Object guard; and direct access to the guard for the sweep and shard tests.
+import { DurableObject } from "cloudflare:workers";
 import * as lib from "jazzrpc/cloudflare";
 import { z } from "zod";
 import * as v from "valibot";
@@ -39,6 +40,57 @@ export class FlakyReplayGuard extends lib.ReplayGuardDurableObject {
 }
 
 const ctx = { lib, z, v };
+
+/**
+ * An event's object that handles bookings with exactlyOnce, and fails on demand:
+ * arm("in-transaction") throws after the reservation's INSERT, inside the
+ * transaction; arm("after-commit") resets the object (ctx.abort) once the
+ * transaction's writes are durable, before the answer leaves it;
+ * arm("before-durable") resets it in the same turn as the commit.
+ */
+export class FlakyEventDO extends DurableObject {
+  #once;
+  #armed = null;
+  constructor(state, env) {
+    super(state, env);
+    state.storage.sql.exec("CREATE TABLE IF NOT EXISTS reservation (seat INTEGER PRIMARY KEY, account TEXT NOT NULL)");
+    this.#once = lib.exactlyOnce(state);
+  }
+  arm(what) {
+    this.#armed = what;
+  }
+  info() {
+    const seats = this.ctx.storage.sql.exec("SELECT seat, account FROM reservation ORDER BY seat").toArray();
+    return { seats, requests: this.#once.stats() };
+  }
+  async fetch(request) {
+    const { secret, mode } = Object.fromEntries(new URL(request.url).searchParams);
+    const worker = lib.Account.fromSecret(secret);
+    const route = bookRoute(worker.id);
+    const armed = this.#armed;
+    this.#armed = null;
+    const sql = this.ctx.storage.sql;
+    const book = (_value, madeBy) => {
+      const { taken } = sql.exec("SELECT COALESCE(MAX(seat), 0) AS taken FROM reservation").one();
+      sql.exec("INSERT INTO reservation (seat, account) VALUES (?, ?)", taken + 1, madeBy.id);
+      if (armed === "in-transaction") throw new Error("injected failure inside the transaction");
+      return { ticketId: `seat-${taken + 1}` };
+    };
+    const handler = mode === "async" ? async (value, madeBy) => book(value, madeBy) : book;
+    const response = await route.handle(request, worker, handler, { exactlyOnce: this.#once, onError: () => {} });
+    if (armed === "after-commit") {
+      await this.ctx.storage.sync(); // the commit is durable
+      this.ctx.abort(new Error("injected reset after the commit"));
+    }
+    // Reset in the same turn: the transaction committed in SQLite, but the turn's
+    // writes were not yet durable; the runtime drops them with the object.
+    if (armed === "before-durable") this.ctx.abort(new Error("injected reset before the writes were durable"));
+    return response;
+  }
+}
+
+const bookRoute = (workerId) =>
+  lib.defineRequest({ url: "/api/book", workerId, request: { eventId: z.string() }, response: { ticketId: z.string() } });
 const json = (value, status = 200) => new Response(JSON.stringify(value), { status, headers: { "Content-Type": "application/json" } });
 const describe = (error) => (error?.stack ? String(error.stack) : String(error));
 
@@ -103,6 +155,29 @@ export default {
             replayed.push(response.headers.get("X-Jazz-Replayed") === "true");
           }
           return json({ statuses, replayed, runs, errors, stats: await guard.shard(0).stats() });
+        }
+
+        // A booking in an event's object with exactlyOnce, the object failing once
+        // (inside the transaction, or reset after the commit): the retry of the same
+        // body gets one booking and its ticket.
+        case "/exactly-once": {
+          const worker = lib.Account.create();
+          const id = env.FLAKY_EVENT.idFromName(`event-${crypto.randomUUID()}`);
+          const stub = () => env.FLAKY_EVENT.get(id); // a reset object breaks its stubs: one per call
+          await stub().arm(q.get("fail"));
+          let body;
+          await bookRoute(worker.id).send({ eventId: "e1" }, { owner: lib.Account.create(), fetch: async (_u, init) => { body = init.body; throw new Error("captured"); } }).catch(() => {});
+          const url = `http://h/api/book?secret=${encodeURIComponent(worker.secret)}&mode=${q.get("mode") ?? "sync"}`;
+          const attempts = [];
+          for (let i = 0; i < 3; i++) {
+            try {
+              const response = await stub().fetch(new Request(url, { method: "POST", body }));
+              attempts.push({ status: response.status, replayed: response.headers.get("X-Jazz-Replayed") === "true", body: await response.json() });
+            } catch (error) {
+              attempts.push({ lost: String(error?.message ?? error) });
+            }
+          }
+          return json({ attempts, info: await stub().info() });
         }
 
         // The stats() of every shard of a guard.

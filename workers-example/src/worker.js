@@ -1,60 +1,65 @@
 // The documentation's scenario on Cloudflare Workers: clients book event tickets
-// through a signed JazzRPC route.
+// through a signed JazzRPC route, exactly once.
 //
-//  - The Worker (stateless, any number of instances) verifies each request with the
-//    wasm core, claims its id at the replay guard (one RPC to the one
-//    ReplayGuardDurableObject that owns the id), then calls the event's object.
+//  - The Worker (stateless, any number of instances) checks each request with the
+//    wasm core (a bad body never reaches an object), then forwards it to the
+//    event's object.
 //  - EventDO: one Durable Object per event, the single instance the documentation's
-//    note asks for. It holds the event's capacity and its reservations in SQLite,
-//    and a booking is one synchronous step in it, so the capacity holds exactly
-//    however many Worker instances book at once.
+//    note asks for. It handles the request itself with `exactlyOnce`: the request
+//    id's claim, the reservation and the stored answer are committed in one SQLite
+//    transaction of that object. A duplicate (a client whose response was lost,
+//    retrying the same body) gets the stored answer, its own ticket; an object that
+//    fails before the commit leaves nothing behind, and the retry books cleanly.
 //
-// Bindings (wrangler.jsonc): EVENT (EventDO), REPLAY_GUARD (ReplayGuardDurableObject),
-// vars EVENTS and REPLAY_GUARD_SHARDS, and the secret JAZZ_WORKER_SECRET.
+// Bindings (wrangler.jsonc): EVENT (EventDO), REPLAY_GUARD (ReplayGuardDurableObject,
+// for routes whose handler lives outside an object; unused by this route), vars
+// EVENTS and JAZZ_WORKER_ACCOUNT, and the secret JAZZ_WORKER_SECRET.
 import { DurableObject } from "cloudflare:workers";
-import { JazzRequestError, ReplayGuardDurableObject, durableObjectReplayGuard, startWorker } from "jazzrpc/cloudflare";
+import { JazzRequestError, ReplayGuardDurableObject, exactlyOnce, getCore, startWorker } from "jazzrpc/cloudflare";
 import { BOOK_EVENT_TICKET_URL, defineBookEventTicket } from "./bookEventTicket.js";
 
-// The replay guard's class must be exported by the Worker that binds it.
+// The guard object's class must be exported by the Worker that binds it.
 export { ReplayGuardDurableObject };
 
 export class EventDO extends DurableObject {
-  #capacity = null;
+  #once;
+  #app = null;
 
   constructor(ctx, env) {
     super(ctx, env);
     const sql = ctx.storage.sql;
-    sql.exec(`CREATE TABLE IF NOT EXISTS event (
-      one INTEGER PRIMARY KEY CHECK (one = 1), event_id TEXT NOT NULL, capacity INTEGER NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS reservation (
       seat INTEGER PRIMARY KEY, ticket_id TEXT NOT NULL UNIQUE, account TEXT NOT NULL, booked_at INTEGER NOT NULL)`);
-    this.#capacity = sql.exec("SELECT capacity FROM event").toArray()[0]?.capacity ?? null;
+    this.#once = exactlyOnce(ctx); // the request ids' rows, in this object's SQLite
   }
 
-  /**
-   * Books the next seat for `account`, or answers { full: true }. No await inside:
-   * no other call to this object runs between the count and the insert.
-   * @param {{ eventId: string, capacity: number, account: string }} booking
-   */
-  book({ eventId, capacity, account }) {
+  /** A booking request forwarded by the Worker: handled here, exactly once. */
+  async fetch(request) {
+    const { worker, bookEventTicket } = await (this.#app ??= appFor(this.env));
+    return bookEventTicket.handle(request, worker, ({ eventId }, madeBy) => this.#book(eventId, madeBy.id), {
+      exactlyOnce: this.#once,
+      onError: (error) => console.error("bookEventTicket:", error),
+    });
+  }
+
+  // Runs inside the transaction that also holds the claim and the answer: synchronous,
+  // no await, so no other booking of this event runs between the count and the insert.
+  #book(eventId, account) {
+    const capacity = eventsOf(this.env)[eventId]?.capacity;
+    if (!Number.isInteger(capacity)) throw new JazzRequestError("Event not found", 404, { eventId });
     const sql = this.ctx.storage.sql;
-    if (capacity !== this.#capacity) {
-      // The event's capacity comes from the Worker's configuration (EVENTS) and is kept here.
-      sql.exec("INSERT OR REPLACE INTO event (one, event_id, capacity) VALUES (1, ?, ?)", eventId, capacity);
-      this.#capacity = capacity;
-    }
     const { taken } = sql.exec("SELECT COALESCE(MAX(seat), 0) AS taken FROM reservation").one();
-    if (taken >= this.#capacity) return { full: true, seatsLeft: 0 };
+    if (taken >= capacity) throw new JazzRequestError("Event is full", 400, { seatsLeft: 0 });
     const seat = taken + 1;
     const ticketId = `${eventId}-${String(seat).padStart(3, "0")}-${crypto.randomUUID().slice(0, 8)}`;
     sql.exec("INSERT INTO reservation (seat, ticket_id, account, booked_at) VALUES (?, ?, ?, ?)", seat, ticketId, account, Date.now());
-    return { full: false, ticketId, seatsLeft: this.#capacity - seat };
+    return { ticketId, seatsLeft: capacity - seat };
   }
 
-  /** Seats booked so far, and the capacity this object holds (null before the first booking). */
+  /** Seats booked so far, and the request ids this object holds. */
   info() {
     const { booked } = this.ctx.storage.sql.exec("SELECT COUNT(*) AS booked FROM reservation").one();
-    return { capacity: this.#capacity, booked };
+    return { booked, requests: this.#once.stats() };
   }
 }
 
@@ -70,10 +75,7 @@ let app = null; // per isolate: the worker account and the route, made once per 
 function appFor(env) {
   const secret = env.JAZZ_WORKER_SECRET;
   if (app?.secret === secret) return app.ready;
-  const replayGuard = durableObjectReplayGuard(env.REPLAY_GUARD, { shards: Number(env.REPLAY_GUARD_SHARDS ?? 1) });
-  const ready = startWorker({ accountID: env.JAZZ_WORKER_ACCOUNT || undefined, accountSecret: secret, replayGuard }).then(
-    ({ worker }) => ({ worker, bookEventTicket: defineBookEventTicket(worker.id) }),
-  );
+  const ready = startWorker({ env }).then(({ worker }) => ({ worker, bookEventTicket: defineBookEventTicket(worker.id) }));
   app = { secret, ready };
   ready.catch(() => {
     if (app?.ready === ready) app = null; // a configuration error is retried on the next request
@@ -91,33 +93,39 @@ export default {
     const { pathname } = new URL(request.url);
 
     if (pathname === BOOK_EVENT_TICKET_URL) {
-      let worker, bookEventTicket;
+      let bookEventTicket;
       try {
-        ({ worker, bookEventTicket } = await appFor(env));
+        ({ bookEventTicket } = await appFor(env));
       } catch (error) {
         console.error("worker configuration:", error);
         return json({ message: "The worker is not configured (JAZZ_WORKER_SECRET)", code: 500 }, 500);
       }
-      return bookEventTicket.handle(
-        request,
-        worker,
-        async ({ eventId }, madeBy) => {
-          const capacity = eventsOf(env)[eventId]?.capacity;
-          if (!Number.isInteger(capacity)) throw new JazzRequestError("Event not found", 404, { eventId });
-          const result = await eventStub(env, eventId).book({ eventId, capacity, account: madeBy.id });
-          if (result.full) throw new JazzRequestError("Event is full", 400, { seatsLeft: 0 });
-          return { ticketId: result.ticketId, seatsLeft: result.seatsLeft };
-        },
-        { onError: (error) => console.error("bookEventTicket:", error) },
+      if (request.method !== "POST") return json({ message: "Method not allowed: use POST", code: 405 }, 405);
+      // The core checks the body here, so that only a signed request for a known
+      // event reaches (and wakes) an event's object; the object checks it again
+      // and decides. A bad body is answered by handle(), as the object would.
+      const body = await request.arrayBuffer();
+      const verdict = getCore().verifyMessage(
+        new Uint8Array(body),
+        { kind: "request", url: bookEventTicket.path, workerId: bookEventTicket.workerId },
+        { now: Date.now() },
       );
+      const eventId = verdict.ok ? verdict.value?.eventId : undefined;
+      if (typeof eventId !== "string" || !Number.isInteger(eventsOf(env)[eventId]?.capacity)) {
+        const { worker } = await appFor(env);
+        return bookEventTicket.handle(new Request(request.url, { method: "POST", headers: request.headers, body }), worker, () => {
+          throw new JazzRequestError("Event not found", 404, { eventId });
+        });
+      }
+      return eventStub(env, eventId).fetch(new Request(request.url, { method: "POST", headers: request.headers, body }));
     }
 
     if (request.method === "GET" && pathname.startsWith("/api/events/")) {
       const eventId = decodeURIComponent(pathname.slice("/api/events/".length));
       const capacity = eventsOf(env)[eventId]?.capacity;
       if (!Number.isInteger(capacity)) return json({ message: "Event not found", code: 404 }, 404);
-      const { booked } = await eventStub(env, eventId).info();
-      return json({ eventId, capacity, booked, seatsLeft: Math.max(0, capacity - booked) });
+      const { booked, requests } = await eventStub(env, eventId).info();
+      return json({ eventId, capacity, booked, seatsLeft: Math.max(0, capacity - booked), requests });
     }
 
     if (request.method === "GET" && pathname === "/") {
