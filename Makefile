@@ -12,7 +12,7 @@ WASM_OUT := js-glue/dist/jazzrpc.wasm
 DENO := node_modules/.bin/deno
 DENO_FLAGS := --no-check --allow-read --allow-write --allow-env --allow-run --unstable-kv
 
-.PHONY: all setup native asan wasm test test-native test-asan test-node test-deno test-types test-workerd test-interop test-workerd-jazz pack test-consumers demo demo-node dev clean bench
+.PHONY: all setup native asan wasm test test-native test-asan test-node test-deno test-types test-workerd test-interop test-workerd-jazz test-fuzz fuzz pack test-consumers demo demo-node dev clean bench
 
 all: native wasm
 
@@ -38,7 +38,7 @@ wasm: setup
 	@echo "wasm: $(WASM_OUT) $$(stat -c %s $(WASM_OUT)) bytes, $$(gzip -9c $(WASM_OUT) | wc -c) gzipped"
 
 # ---- tests ------------------------------------------------------------------
-test: test-native test-asan test-node test-deno test-types test-workerd test-interop test-workerd-jazz test-consumers
+test: test-native test-asan test-node test-deno test-types test-workerd test-interop test-workerd-jazz test-fuzz test-consumers
 	@echo "make test: all suites passed"
 
 test-native: native
@@ -89,6 +89,20 @@ pack: wasm
 test-consumers: pack
 	@echo "== consumers of the packed tarball: fresh projects in temp dirs (tests/consumers)"
 	@node --test --test-concurrency=1 tests/consumers/
+
+# libFuzzer (clang 14) with ASan + UBSan over every core entry that reads untrusted bytes
+# (tests/fuzz/README.md). test-fuzz: replays tests/fuzz/regressions, then each target for
+# FUZZ_SMOKE_SECONDS from the committed seeds. fuzz: each target for FUZZ_SECONDS, one after
+# another, into a corpus kept in build/fuzz/corpus. Both fail on any finding.
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE_SECONDS ?= 4
+test-fuzz: setup
+	@echo "== libFuzzer smoke run, ASan + UBSan ($(FUZZ_SMOKE_SECONDS) s a target)"
+	@FUZZ_JOBS=$(if $(filter 1,$(JOBS)),1,2) bash tests/fuzz/run.sh --smoke --seconds $(FUZZ_SMOKE_SECONDS)
+
+fuzz: setup
+	@echo "== libFuzzer, ASan + UBSan ($(FUZZ_SECONDS) s a target)"
+	@FUZZ_JOBS=$(if $(filter 1,$(JOBS)),1,2) bash tests/fuzz/run.sh --seconds $(FUZZ_SECONDS)
 
 # ---- demo -------------------------------------------------------------------
 # The documentation's scenario on Workers, in workerd (workers-example/); stops by itself.
