@@ -44,7 +44,7 @@ export async function setup() {
       return { rejected: error };
     }
   };
-  return { worker, clients, createEvent, routes, oursHandle, theirsHandle, errors, OURS, JAZZ };
+  return { worker, clients, createEvent, routes, oursHandle, theirsHandle, errors, guard, OURS, JAZZ };
 }
 
 /** Routes fetch to the in-process servers by path; other URLs (cojson's data: wasm) pass through. */

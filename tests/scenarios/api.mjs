@@ -613,6 +613,25 @@ export const scenarios = [
       assert.equal(calls, 2);
     },
   },
+  {
+    name: "verify(request) checks a request as handle() would, claims nothing and runs nothing",
+    async fn(ctx) {
+      const s = setup(ctx);
+      const body = await captureBody(s);
+      const checked = await s.route.verify(post(body));
+      assert.equal(checked.ok, true);
+      assert.deepEqual(checked.value, { eventId: "e1" });
+      assert.equal(checked.madeBy.id, s.client.id);
+      assert.equal(checked.id, JSON.parse(body).id);
+      assert.equal((await s.route.verify(post(body))).ok, true, "nothing was claimed");
+      const tampered = await s.route.verify(post(body.replace('"e1"', '"e2"')));
+      assert.equal(tampered.ok, false);
+      await expectError(tampered.response, 401, "Invalid signature");
+      await expectError((await s.route.verify(post("{"))).response, 400);
+      assert.equal(s.calls.length, 0);
+      assert.equal((await s.handle(post(body))).status, 200, "then handle() takes it");
+    },
+  },
 ];
 
 /** Scenarios every replay guard must pass; `makeGuard(now)` builds a fresh one. */

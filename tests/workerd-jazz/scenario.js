@@ -35,6 +35,7 @@ const describe = (error) =>
 const responseOf = async (response) => ({
   status: response.status,
   jazzError: response.headers.get("X-Jazz-Request-Error"),
+  replayed: response.headers.get("X-Jazz-Replayed"),
   body: await response.json(),
 });
 const post = (url, body) => new Request(url, { method: "POST", headers: { "Content-Type": "application/json" }, body });
@@ -146,7 +147,7 @@ async function ourClientToJazz() {
 /**
  * A body POSTed here goes to our handle() in another request, through a new route
  * object, with the same worker Account (kept by this isolate) and the same Durable
- * Object guard: a replay arriving in another request is refused by the guard object.
+ * Object guard: a copy arriving in another request gets the answer the guard object stored.
  * (A new worker Account cannot even load a body addressed to another worker: it is
  * refused before the claim, "Value not found".)
  */

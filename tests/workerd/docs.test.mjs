@@ -35,7 +35,7 @@ test("docs/cloudflare.md holds the whole program: wrangler.jsonc, src/bookEventT
   t.diagnostic(`npx wrangler deploy --dry-run --outdir dist: ${describeBundle(bundle).replaceAll("\n", ";")}`);
 });
 
-test("the page's Worker books until jazz-night is full, and refuses a replay", async () => {
+test("the page's Worker books until jazz-night is full, refuses bad bodies in the Worker, and answers a retry with the stored answer", async () => {
   const results = [];
   for (let i = 0; i < 4; i++) {
     try {
@@ -47,11 +47,16 @@ test("the page's Worker books until jazz-night is full, and refuses a replay", a
   assert.deepEqual(results.slice(0, 3).map((r) => r.seatsLeft), [2, 1, 0]);
   assert.deepEqual(results.slice(0, 3).map((r) => r.ticketId), ["jazz-night-1", "jazz-night-2", "jazz-night-3"]);
   assert.deepEqual(results[3], { code: 400, message: "Event is full", details: { seatsLeft: 0 } });
-  const body = await captureBody(route, { eventId: "nowhere" });
+  const nowhere = await postBody(local.url, await captureBody(route, { eventId: "nowhere" }), route.path);
+  assert.deepEqual(nowhere, { status: 404, json: { message: "No such event", code: 404 }, replayed: false });
+  const tampered = await postBody(local.url, (await captureBody(route, { eventId: "jazz-night" })).replace("jazz-night", "nowhere"), route.path);
+  assert.deepEqual(tampered, { status: 401, json: { message: "Invalid signature", code: 401 }, replayed: false });
+  // A client whose answer was lost sends the same body again: the same answer, no second booking.
+  const body = await captureBody(route, { eventId: "jazz-night" });
   const first = await postBody(local.url, body, route.path);
-  assert.deepEqual(first, { status: 404, json: { message: "No such event", code: 404 } }); // from the handler
   const again = await postBody(local.url, body, route.path);
-  assert.deepEqual(again, { status: 400, json: { message: "Request payload is already handled", code: 400 } });
+  assert.deepEqual(first.json, { message: "Event is full", code: 400, details: { seatsLeft: 0 } });
+  assert.deepEqual(again, { ...first, replayed: true });
 });
 
 test("a JAZZ_WORKER_SECRET that is not JAZZ_WORKER_ACCOUNT's is refused at the first request (500), never signs", async () => {

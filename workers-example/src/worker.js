@@ -15,7 +15,7 @@
 // for routes whose handler lives outside an object; unused by this route), vars
 // EVENTS and JAZZ_WORKER_ACCOUNT, and the secret JAZZ_WORKER_SECRET.
 import { DurableObject } from "cloudflare:workers";
-import { JazzRequestError, ReplayGuardDurableObject, exactlyOnce, getCore, startWorker } from "jazzrpc/cloudflare";
+import { JazzRequestError, ReplayGuardDurableObject, exactlyOnce, startWorker } from "jazzrpc/cloudflare";
 import { BOOK_EVENT_TICKET_URL, defineBookEventTicket } from "./bookEventTicket.js";
 
 // The guard object's class must be exported by the Worker that binds it.
@@ -83,8 +83,11 @@ function appFor(env) {
   return ready;
 }
 
-const json = (value, status = 200) =>
-  new Response(JSON.stringify(value, null, 2), { status, headers: { "Content-Type": "application/json" } });
+const json = (value, status = 200, jazzError = false) =>
+  new Response(JSON.stringify(value, null, 2), {
+    status,
+    headers: { "Content-Type": "application/json", ...(jazzError ? { "X-Jazz-Request-Error": "true" } : {}) },
+  });
 
 const eventStub = (env, eventId) => env.EVENT.get(env.EVENT.idFromName(eventId));
 
@@ -100,24 +103,14 @@ export default {
         console.error("worker configuration:", error);
         return json({ message: "The worker is not configured (JAZZ_WORKER_SECRET)", code: 500 }, 500);
       }
-      if (request.method !== "POST") return json({ message: "Method not allowed: use POST", code: 405 }, 405);
-      // The core checks the body here, so that only a signed request for a known
-      // event reaches (and wakes) an event's object; the object checks it again
-      // and decides. A bad body is answered by handle(), as the object would.
-      const body = await request.arrayBuffer();
-      const verdict = getCore().verifyMessage(
-        new Uint8Array(body),
-        { kind: "request", url: bookEventTicket.path, workerId: bookEventTicket.workerId },
-        { now: Date.now() },
-      );
-      const eventId = verdict.ok ? verdict.value?.eventId : undefined;
-      if (typeof eventId !== "string" || !Number.isInteger(eventsOf(env)[eventId]?.capacity)) {
-        const { worker } = await appFor(env);
-        return bookEventTicket.handle(new Request(request.url, { method: "POST", headers: request.headers, body }), worker, () => {
-          throw new JazzRequestError("Event not found", 404, { eventId });
-        });
-      }
-      return eventStub(env, eventId).fetch(new Request(request.url, { method: "POST", headers: request.headers, body }));
+      // The body is checked here (as handle() would, without claiming it), so that only
+      // a signed request for a known event reaches (and wakes) an event's object; the
+      // object checks it again and decides.
+      const checked = await bookEventTicket.verify(request.clone(), { onError: (error) => console.error("bookEventTicket:", error) });
+      if (!checked.ok) return checked.response;
+      const { eventId } = checked.value;
+      if (!Number.isInteger(eventsOf(env)[eventId]?.capacity)) return json({ message: "Event not found", code: 404, details: { eventId } }, 404, true);
+      return eventStub(env, eventId).fetch(request);
     }
 
     if (request.method === "GET" && pathname.startsWith("/api/events/")) {

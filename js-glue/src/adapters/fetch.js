@@ -9,13 +9,15 @@
 import { startWorker } from "../rpc/account.js";
 import { JazzRequestError } from "../rpc/request-error.js";
 import { answerError } from "../rpc/answer.js";
+import { checkOptions } from "../rpc/options.js";
 
 /**
  * @param {object | Array<[object, Function]>} routeOrRoutes a route (then `handler`), or a list of [route, handler]
  * @param {Function | object} [handlerOrOptions]
- * @param {{ worker?: any, replayGuard?: any, onError?: (error: unknown) => void }} [maybeOptions]
+ * @param {{ worker?: any, replayGuard?: any, onError?: (error: unknown) => void } & object} [maybeOptions]
  *   worker: an Account, or (env) => an Account or a promise of one (default: startWorker from the environment);
- *   replayGuard: a guard, or (env) => a guard (default: the worker's, else one per instance in memory).
+ *   replayGuard: a guard, or (env) => a guard (default: the worker's, else one per instance in memory);
+ *   any other option is handle()'s (exactlyOnce, duplicates, onError, limits…).
  * @returns {(request: Request, env?: object) => Promise<Response>}
  */
 export function toFetchHandler(routeOrRoutes, handlerOrOptions, maybeOptions) {
@@ -27,17 +29,16 @@ export function toFetchHandler(routeOrRoutes, handlerOrOptions, maybeOptions) {
     if (typeof handler !== "function") throw new TypeError(`toFetchHandler: the handler of ${route.url} must be a function`);
   }
   const byPath = new Map(pairs.map(([route, handler]) => [route.path, { route, handler }]));
-  const workerOf = lazyWorker(options.worker);
+  const { worker: givenWorker, replayGuard: givenGuard, ...handleOptions } = options;
+  checkOptions(handleOptions); // a wrong option is a TypeError now, not a failing request later
+  const workerOf = lazyWorker(givenWorker);
   return async function fetchHandler(request, env) {
     try {
       const entry = several ? byPath.get(new URL(request.url).pathname) : { route: pairs[0][0], handler: pairs[0][1] };
       if (!entry) throw new JazzRequestError("Not found", 404);
       const worker = await workerOf(env);
-      const replayGuard = typeof options.replayGuard === "function" ? options.replayGuard(env) : options.replayGuard;
-      return await entry.route.handle(request, worker, entry.handler, {
-        ...(replayGuard ? { replayGuard } : {}),
-        ...(options.onError ? { onError: options.onError } : {}),
-      });
+      const replayGuard = typeof givenGuard === "function" ? givenGuard(env) : givenGuard;
+      return await entry.route.handle(request, worker, entry.handler, replayGuard ? { ...handleOptions, replayGuard } : handleOptions);
     } catch (error) {
       return answerError(error, options); // a worker that cannot be made: 500, told to onError (or console.error)
     }

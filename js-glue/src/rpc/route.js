@@ -13,7 +13,7 @@ import { parseDefinition, usesCoValues, validate, validateSync } from "./schema.
 import { MemoryReplayGuard } from "../guards/memory.js";
 import { FIRST, claimWithin, within } from "../guards/claim.js";
 import { readBody } from "./body.js";
-import { ALREADY_HANDLED } from "../core/errors.js";
+import { describeStatus } from "../core/errors.js";
 import { DEFAULTS, checkOptions, retryPolicy } from "./options.js";
 import { answerError, answerForError, answerOf, byteLength, duplicateResponse, errorAnswer, report, responseOf, successAnswer } from "./answer.js";
 
@@ -135,17 +135,7 @@ class Route {
       throw new Error(`handle(): the worker given is not the route's worker ${this.workerId}`);
     }
     if (typeof handler !== "function") throw new TypeError("handle(): the handler must be a function");
-    if (request?.method !== "POST") throw new JazzRequestError("Method not allowed: use POST", 405);
-
-    const body = await readBody(request, opts.maxBodyBytes, opts.bodyTimeoutMs);
-
-    // The core checks the body: jazz-tools' format for a jazz-tools worker, ours otherwise.
-    const core = getCore();
-    const limits = { now: opts.now(), window: opts.window, skew: opts.skew, maxBytes: opts.maxBodyBytes, maxDepth: opts.maxDepth };
-    const verdict = jazzWorker
-      ? core.verifyJazzMessage(body, limits)
-      : core.verifyMessage(body, { kind: "request", url: this.path, workerId: this.workerId }, limits);
-    if (!verdict.ok) throw rejection(verdict);
+    const { body, verdict } = await this.#readAndVerify(request, jazzWorker, opts);
 
     // Every check that can fail runs before the claim, so that a body that fails
     // one cannot burn its id: on the jazz-tools path, the request CoValue is
@@ -178,7 +168,11 @@ class Route {
       report(opts, error);
       throw new JazzRequestError("Replay guard unavailable, try again", 503);
     }
-    if (claim !== FIRST) return duplicateResponse(claim, opts.duplicates);
+    if (claim !== FIRST) {
+      // Expired between the check and the claim (a slow guard): never run, so not "already handled".
+      if (claim.state === "seen" && verdict.expiresAt < opts.now()) throw rejection({ code: "ERR_EXPIRED", ...describeStatus(6) });
+      return duplicateResponse(claim, opts.duplicates);
+    }
 
     // The handler runs once for this id; whatever it leads to is the id's answer.
     let answer;
@@ -195,6 +189,42 @@ class Route {
       report(opts, error); // the client still gets its answer; duplicates get 409 until the id expires
     }
     return responseOf(answer);
+  }
+
+  /**
+   * Checks a request as handle() would (method, size, deadline, signature, window,
+   * route and worker binding, request schema) without claiming its id or running
+   * anything: for a stateless Worker that routes a request to the Durable Object
+   * that will handle it, so that a bad body never wakes an object. Never rejects.
+   * @param {Request} request (its body is read: pass request.clone() to forward the request)
+   * @returns {Promise<{ ok: true, value: any, id: string, madeBy: { id: string, signerID: string } } | { ok: false, response: Response }>}
+   */
+  async verify(request, verifyOptions = undefined) {
+    let opts = this.#options;
+    try {
+      if (verifyOptions !== undefined) opts = { ...opts, ...checkOptions(verifyOptions) };
+      await ready();
+      if (usesCoValues(this.#request) || usesCoValues(this.#response)) throw new TypeError("verify(): CoValue schemas are checked by handle() with a jazz-tools worker");
+      const { verdict } = await this.#readAndVerify(request, false, opts);
+      const value = await validate(this.#request, verdict.value, "Request payload is not valid", 400);
+      return { ok: true, value, id: verdict.id, madeBy: Object.freeze({ id: verdict.madeBy, signerID: verdict.signerID }) };
+    } catch (error) {
+      return { ok: false, response: answerError(error, { onError: onErrorOf(verifyOptions, opts) }) };
+    }
+  }
+
+  // The method, the body (size limit, deadline), then the core's verdict on it:
+  // jazz-tools' format for a jazz-tools worker, ours otherwise.
+  async #readAndVerify(request, jazzWorker, opts) {
+    if (request?.method !== "POST") throw new JazzRequestError("Method not allowed: use POST", 405);
+    const body = await readBody(request, opts.maxBodyBytes, opts.bodyTimeoutMs);
+    const core = getCore();
+    const limits = { now: opts.now(), window: opts.window, skew: opts.skew, maxBytes: opts.maxBodyBytes, maxDepth: opts.maxDepth };
+    const verdict = jazzWorker
+      ? core.verifyJazzMessage(body, limits)
+      : core.verifyMessage(body, { kind: "request", url: this.path, workerId: this.workerId }, limits);
+    if (!verdict.ok) throw rejection(verdict);
+    return { body, verdict };
   }
 
   // The answer: the response value signed by the worker, naming the request it answers.

@@ -1,9 +1,9 @@
 // A slow claim at the end of the window: the body is verified inside its window,
 // the guard is reached after it (a slow guard, a loaded process, the jazz-tools
 // path loading the creator first). Nobody handled the id, so the answer should be
-// 401 expired (or anything but "already handled"); today the guards report the
-// expired id as "seen" and handle() answers 400 "Request payload is already
-// handled", which send() does not retry. Marked todo until the package answers it.
+// 401 expired (anything but "already handled": the guards report the expired id as
+// "seen", and handle() answered 400 "Request payload is already handled" before it
+// told the two apart).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { z } from "zod";
@@ -13,7 +13,7 @@ const WINDOW_MS = 1_000;
 
 test(
   "a body verified in its window whose claim lands after it is not told 'already handled' (MemoryReplayGuard, a slow begin)",
-  { timeout: 20_000, todo: "guards return SEEN for an expired id; duplicateResponse() answers it 400 already handled (see the report of the faults tests)" },
+  { timeout: 20_000 },
   async () => {
     const worker = Account.create();
     const route = defineRequest({ url: "/api/book", workerId: worker.id, request: { eventId: z.string() }, response: { ticketId: z.string() }, options: { window: WINDOW_MS } });
