@@ -24,17 +24,55 @@ export type InputOf<D> = ValuesOf<SchemaOf<D>, "input">;
 /** What the handler receives and send() resolves to. */
 export type OutputOf<D> = ValuesOf<SchemaOf<D>, "output">;
 
+/** A request id's state in a guard. */
+export type ClaimState =
+  | { state: "first" }
+  | { state: "running" }
+  | { state: "done"; answer: StoredAnswer | null }
+  | { state: "seen" };
+
+/** An answer kept for a request id and given again, byte for byte, to its duplicates. */
+export interface StoredAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
 export interface ReplayGuard {
   /**
    * True for the first claim of an id only; the id must stay claimed until expiresAt (ms).
-   * An id whose expiresAt has passed is refused (false).
+   * An id whose expiresAt has passed is refused (false). A guard with only this method
+   * refuses duplicates (400) instead of replaying their answer.
    */
   claim(id: string, expiresAt: number): Promise<boolean>;
+  /** The first claim of an id ({ state: "first" }), or the state of its earlier claim. */
+  begin?(id: string, expiresAt: number): Promise<ClaimState> | ClaimState;
+  /** Stores the answer of a claimed id until it expires (null: done, not stored). */
+  complete?(id: string, answer: StoredAnswer | null, expiresAt: number): Promise<unknown> | unknown;
   /**
    * Forgets a claim whose handler never started. handle() calls it when a claim
    * lands after guardTimeoutMs (it has already answered 503), so the same body can be retried.
    */
   release?(id: string): Promise<unknown> | unknown;
+}
+
+/** Exactly once inside a Durable Object: made by exactlyOnce(ctx) (jazzrpc/cloudflare). */
+export interface ExactlyOnce {
+  transaction<T>(fn: () => T): T;
+  begin(id: string, expiresAt: number): ClaimState;
+  complete(id: string, answer: StoredAnswer | null): boolean;
+  release(id: string): boolean;
+  stats(): { stored: number; expired: number; answerBytes: number };
+}
+
+/** send()'s retries of the same signed body. */
+export interface RetryOptions {
+  /** attempts in all, the first included (5) */
+  attempts?: number;
+  /** the first backoff's ceiling; it doubles each attempt, with full jitter (250) */
+  baseDelayMs?: number;
+  /** the largest backoff (5 000); a longer Retry-After is still honoured while the body is in its window */
+  maxDelayMs?: number;
 }
 
 export interface RouteOptions {
@@ -57,6 +95,14 @@ export interface RouteOptions {
   onError?: (error: unknown) => void;
   /** A guard for this route, over the worker's. */
   replayGuard?: ReplayGuard;
+  /** A duplicate of a handled request: its stored answer with X-Jazz-Replayed ("replay", the default), or 400 already handled ("reject"). */
+  duplicates?: "replay" | "reject";
+  /** Answers larger than this (UTF-8 bytes, 32 KiB) are not stored: their duplicates get 409 until the id expires. */
+  maxStoredAnswerBytes?: number;
+  /** handle() inside a Durable Object: the claim, the handler's writes and the answer in one transaction (the handler must be synchronous). */
+  exactlyOnce?: ExactlyOnce;
+  /** send()'s retries: false, or RetryOptions (the defaults). */
+  retry?: false | RetryOptions;
 }
 
 export interface MadeBy {
@@ -127,7 +173,16 @@ export interface SendOptions {
   /** Resolves a relative route url (Node has no page to resolve it against). */
   baseUrl?: string | URL;
   headers?: Record<string, string>;
+  /** Retries of the same signed body on a network failure, 408, 409, 429, 502, 503, 504 (the route's option, else 5 attempts). */
+  retry?: false | RetryOptions;
+  /** Aborts the request and the waits between retries. */
+  signal?: AbortSignal;
 }
+
+/** What route.verify() resolves to. */
+export type Verified<Req extends Definition> =
+  | { ok: true; value: OutputOf<Req>; id: string; madeBy: MadeBy }
+  | { ok: false; response: Response };
 
 export interface Route<Req extends Definition, Res extends Definition> {
   readonly url: string;
@@ -135,7 +190,10 @@ export interface Route<Req extends Definition, Res extends Definition> {
   readonly workerId: string;
   readonly requestSchema: SchemaOf<Req>;
   readonly responseSchema: SchemaOf<Res>;
+  /** Throws a JazzRequestError; one that gave up after retries has `attempts` and the last `cause`. */
   send(values: InputOf<Req>, options: SendOptions): Promise<OutputOf<Res>>;
+  /** Checks a request as handle() would, without claiming its id or running anything. Never rejects. */
+  verify(request: Request, options?: RouteOptions): Promise<Verified<Req>>;
   handle(
     request: Request,
     worker: Account,
@@ -158,6 +216,8 @@ export declare class JazzRequestError extends Error {
   readonly code: number;
   readonly details: unknown;
   readonly isJazzRequestError: true;
+  /** send(): how many times the body was sent before this error */
+  attempts?: number;
   toJSON(): { message: string; code: number; details?: unknown };
 }
 export declare function isJazzRequestError(error: unknown): error is JazzRequestError;
@@ -165,18 +225,26 @@ export declare function isJazzRequestError(error: unknown): error is JazzRequest
 export declare class MemoryReplayGuard implements ReplayGuard {
   constructor(options?: { now?: () => number });
   claim(id: string, expiresAt: number): Promise<boolean>;
+  begin(id: string, expiresAt: number): Promise<ClaimState>;
+  complete(id: string, answer: StoredAnswer | null, expiresAt: number): Promise<boolean>;
   release(id: string): Promise<boolean>;
   readonly size: number;
+  /** bytes held: the wasm set, each id's state and the stored answers */
   readonly bytes: number;
+  readonly answerBytes: number;
 }
 export declare class RedisReplayGuard implements ReplayGuard {
   constructor(options: { client: unknown; prefix?: string; now?: () => number });
   claim(id: string, expiresAt: number): Promise<boolean>;
+  begin(id: string, expiresAt: number): Promise<ClaimState>;
+  complete(id: string, answer: StoredAnswer | null, expiresAt: number): Promise<boolean>;
   release(id: string): Promise<boolean>;
 }
 export declare class DenoKvReplayGuard implements ReplayGuard {
   constructor(options: { kv: unknown; prefix?: unknown[]; now?: () => number });
   claim(id: string, expiresAt: number): Promise<boolean>;
+  begin(id: string, expiresAt: number): Promise<ClaimState>;
+  complete(id: string, answer: StoredAnswer | null, expiresAt: number): Promise<boolean>;
   release(id: string): Promise<boolean>;
 }
 

@@ -1,7 +1,7 @@
 // Types of jazzrpc/cloudflare: everything in the main entry, the core instantiated
 // on import, and the Durable Object replay guard. Self-contained: the few Workers
 // types it names are declared structurally, so @cloudflare/workers-types is optional.
-import type { Core, ReplayGuard } from "./index.js";
+import type { ClaimState, Core, ExactlyOnce, ReplayGuard, StoredAnswer } from "./index.js";
 export * from "./index.js";
 
 /** The wasm core, instantiated from the imported jazzrpc.wasm module when this entry was imported. */
@@ -17,6 +17,8 @@ export interface ReplayGuardStats {
   stored: number;
   /** stored rows whose expiry has passed (the next sweep deletes them) */
   expiredStored: number;
+  /** bytes of stored answers */
+  answerBytes: number;
   /** when the alarm set by this instance runs, in ms since the epoch, or null */
   nextSweepAt: number | null;
 }
@@ -31,6 +33,8 @@ export declare class ReplayGuardDurableObject {
   constructor(ctx: unknown, env: unknown);
   /** True for the first claim of id while live; false for a replay or when expiresAt has passed. */
   claim(id: string, expiresAt: number): boolean;
+  begin(id: string, expiresAt: number): ClaimState;
+  complete(id: string, answer: StoredAnswer | null): boolean;
   /** Forgets a claim whose handler never started (memory and row); true when it was claimed. */
   release(id: string): boolean;
   stats(): ReplayGuardStats;
@@ -40,6 +44,8 @@ export declare class ReplayGuardDurableObject {
 /** The stub of a ReplayGuardDurableObject, as RPC gives it. */
 export interface ReplayGuardStub {
   claim(id: string, expiresAt: number): Promise<boolean>;
+  begin(id: string, expiresAt: number): Promise<ClaimState>;
+  complete(id: string, answer: StoredAnswer | null): Promise<boolean>;
   release(id: string): Promise<boolean>;
   stats(): Promise<ReplayGuardStats>;
 }
@@ -57,8 +63,19 @@ export interface DurableObjectReplayGuard extends ReplayGuard {
   /** The stub of one shard's object. */
   shard(index: number): ReplayGuardStub;
   claim(id: string, expiresAt: number): Promise<boolean>;
+  begin(id: string, expiresAt: number): Promise<ClaimState>;
+  complete(id: string, answer: StoredAnswer | null): Promise<boolean>;
   release(id: string): Promise<boolean>;
 }
+
+/**
+ * Exactly once where the state lives: request ids in the SQLite of the Durable Object
+ * that owns the handler's state, for `route.handle(request, worker, handler, { exactlyOnce })`.
+ */
+export declare function exactlyOnce(
+  ctx: { storage: { sql: unknown; transactionSync<T>(fn: () => T): T } },
+  options?: { sweepEveryMs?: number; now?: () => number },
+): ExactlyOnce;
 
 /**
  * A replay guard whose claims are one RPC call to the ReplayGuardDurableObject that

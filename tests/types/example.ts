@@ -58,3 +58,22 @@ export async function client(): Promise<string> {
   }
   return ticketId;
 }
+
+export async function retrying(request: Request): Promise<string> {
+  const me = Account.create();
+  const controller = new AbortController();
+  const { ticketId } = await bookEventTicket.send({ eventId: "e1" }, { owner: me, retry: { attempts: 3, baseDelayMs: 100 }, signal: controller.signal });
+  await bookEventTicket.send({ eventId: "e1" }, { owner: me, retry: false });
+  // @ts-expect-error attempts is a number
+  await bookEventTicket.send({ eventId: "e1" }, { owner: me, retry: { attempts: "3" } });
+  const checked = await bookEventTicket.verify(request);
+  if (checked.ok) {
+    const eventId: string = checked.value.eventId;
+    // @ts-expect-error the value is typed by the request schema
+    const wrong: number = checked.value.eventId;
+    void wrong;
+    return eventId + ticketId;
+  }
+  const refusal: Response = checked.response;
+  return String(refusal.status);
+}

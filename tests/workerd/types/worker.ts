@@ -34,3 +34,21 @@ class FastSweep extends ReplayGuardDurableObject {
   static override sweepDelayMs = 1_000;
 }
 void FastSweep;
+
+import { exactlyOnce } from "jazzrpc/cloudflare";
+
+export class EventDO {
+  #once;
+  constructor(private ctx: { storage: { sql: unknown; transactionSync<T>(fn: () => T): T } }) {
+    this.#once = exactlyOnce(ctx);
+  }
+  handle(request: Request, worker: Account) {
+    const route = experimental_defineRequest({
+      url: "/api/book",
+      workerId: worker.id,
+      request: { schema: { eventId: z.string() } },
+      response: { schema: { ticketId: z.string() } },
+    });
+    return route.handle(request, worker, ({ eventId }) => ({ ticketId: eventId }), { exactlyOnce: this.#once, duplicates: "replay" });
+  }
+}
