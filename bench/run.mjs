@@ -85,7 +85,12 @@ const glueDir = join(ROOT, "js-glue/src");
 const nm = join(BENCH, "node_modules");
 const sizes = {
   ours_wasm: sizeOf([join(ROOT, "js-glue/dist/jazzrpc.wasm")]),
-  ours_glue: sizeOf(readdirSync(glueDir).filter((f) => f.endsWith(".js")).sort().map((f) => join(glueDir, f))),
+  ours_glue: sizeOf(
+    readdirSync(glueDir, { recursive: true })
+      .filter((f) => f.endsWith(".js"))
+      .sort()
+      .map((f) => join(glueDir, f)),
+  ),
   libsodium_wrappers: sizeOf([
     join(nm, "libsodium-wrappers/dist/modules-esm/libsodium-wrappers.mjs"),
     join(nm, "libsodium/dist/modules-esm/libsodium.mjs"),
@@ -129,6 +134,8 @@ results.handle = {};
 if (!skip.has("ours")) {
   step(`our handle() on Node, ${N.ours} requests one at a time`);
   results.handle.ours_node_1 = part("handle-ours.mjs", [N.ours, 1]);
+  step(`our handle() on Node, ${N.ours} requests one at a time, answers not stored (duplicates: "reject")`);
+  results.handle.ours_node_1_reject = part("handle-ours.mjs", [N.ours, 1, "reject"]);
   step(`our handle() on Node, ${N.ours} requests 64 in flight`);
   results.handle.ours_node_64 = part("handle-ours.mjs", [N.ours, 64]);
 }
@@ -211,6 +218,10 @@ function render(results) {
     row("handle(), requests/s, one at a time", `Node (${h.ours_node_1.requests} requests)`, h.ours_node_1.perSecond, `jazz-tools (${jz.requests} requests)`, jz.perSecond);
     row("handle(), requests/s, one at a time", "Node", h.ours_node_1.perSecond, "jazz-tools, its best batch of 500", bestJazzBatch);
   }
+  if (h.ours_node_1 && h.ours_node_1_reject) {
+    row("handle(), requests/s, one at a time: the cost of storing answers", "answers stored (duplicates: replay)", h.ours_node_1.perSecond, "not stored (duplicates: reject)", h.ours_node_1_reject.perSecond);
+    row("bytes per live id in the memory guard", "with its stored answer", h.ours_node_1.guardBytes / h.ours_node_1.guardLiveIds, "without (reject)", h.ours_node_1_reject.guardBytes / h.ours_node_1_reject.guardLiveIds, "lower");
+  }
   if (h.ours_node_64 && h.jazz_64) {
     row("handle(), requests/s, 64 in flight", `Node (${h.ours_node_64.requests} requests)`, h.ours_node_64.perSecond, `jazz-tools (${h.jazz_64.requests} requests)`, h.jazz_64.perSecond);
   }
@@ -222,10 +233,10 @@ function render(results) {
   }
   const rp = results.replay;
   const sz = results.sizes;
-  row("size, raw bytes (lower is better)", "jazzrpc.wasm + js-glue/src/*.js", sz.ours_total.raw, "libsodium-wrappers (+ libsodium)", sz.libsodium_wrappers.raw, "lower");
-  row("size, gzipped bytes (lower is better)", "jazzrpc.wasm + js-glue/src/*.js", sz.ours_total.gzip, "libsodium-wrappers (+ libsodium)", sz.libsodium_wrappers.gzip, "lower");
-  row("size, raw bytes (lower is better)", "jazzrpc.wasm + js-glue/src/*.js", sz.ours_total.raw, "cojson-core-wasm (.wasm + .js)", sz.cojson_core_wasm.raw, "lower");
-  row("size, gzipped bytes (lower is better)", "jazzrpc.wasm + js-glue/src/*.js", sz.ours_total.gzip, "cojson-core-wasm (.wasm + .js)", sz.cojson_core_wasm.gzip, "lower");
+  row("size, raw bytes (lower is better)", "jazzrpc.wasm + js-glue/src/**/*.js", sz.ours_total.raw, "libsodium-wrappers (+ libsodium)", sz.libsodium_wrappers.raw, "lower");
+  row("size, gzipped bytes (lower is better)", "jazzrpc.wasm + js-glue/src/**/*.js", sz.ours_total.gzip, "libsodium-wrappers (+ libsodium)", sz.libsodium_wrappers.gzip, "lower");
+  row("size, raw bytes (lower is better)", "jazzrpc.wasm + js-glue/src/**/*.js", sz.ours_total.raw, "cojson-core-wasm (.wasm + .js)", sz.cojson_core_wasm.raw, "lower");
+  row("size, gzipped bytes (lower is better)", "jazzrpc.wasm + js-glue/src/**/*.js", sz.ours_total.gzip, "cojson-core-wasm (.wasm + .js)", sz.cojson_core_wasm.gzip, "lower");
 
   // ---- targets -------------------------------------------------------------------
   const targets = [];

@@ -6,10 +6,11 @@ import { ROOT } from "./measure.mjs";
 export const glue = await import(ROOT + "js-glue/src/entries/node.js");
 
 /** The route for workerId, and makeBodies(count, from): request bodies signed by a new client account. */
-export function oursFor(url, workerId) {
+export function oursFor(url, workerId, options) {
   const route = glue.experimental_defineRequest({
     url,
     workerId,
+    options,
     request: { schema: { eventId: z.string() } },
     response: { schema: { ticketId: z.string() } },
   });
