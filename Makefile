@@ -83,6 +83,7 @@ test-workerd: wasm
 PACK_DIR := $(BUILD)/pack
 pack: wasm
 	@rm -rf $(PACK_DIR) && mkdir -p $(PACK_DIR)
+	@cp README.md LICENSE js-glue/   # the package ships the repository's README and LICENSE
 	@cd js-glue && npm pack --pack-destination "$(CURDIR)/$(PACK_DIR)" --loglevel=error >/dev/null
 	@tgz=$$(ls $(PACK_DIR)/*.tgz) && echo "pack: $$tgz $$(stat -c %s $$tgz) bytes"
 
