@@ -26,9 +26,16 @@ export class DenoKvReplayGuard {
     );
     if (result.ok) return FIRST;
     // KV's expiry is lazy: an entry past its time may still be there. Such an id is
-    // expired for us too (the window check refuses its request), so it stays refused.
-    const { value } = await this.#kv.get(key);
-    return value === null ? SEEN : decodeState(value);
+    // forgotten for us too: it is claimed anew over the same versionstamp.
+    const existing = await this.#kv.get(key);
+    if (existing.value === null) return SEEN; // deleted meanwhile: a claim raced this one
+    if (!(existing.value.expiresAt >= now)) {
+      const renewed = await retryWhenLocked(() =>
+        this.#kv.atomic().check(existing).set(key, { state: "running", expiresAt }, { expireIn: ttlOf(expiresAt, now) }).commit(),
+      );
+      return renewed.ok ? FIRST : SEEN;
+    }
+    return decodeState(existing.value);
   }
 
   /** True for the first claim of an id only (the first interface). */
