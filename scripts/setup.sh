@@ -11,7 +11,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 APT_PACKAGES=(
   build-essential cmake dpkg-dev pkg-config
-  emscripten libsodium-dev nlohmann-json3-dev catch2 librust-blake3-dev libfmt-dev
+  emscripten libsodium-dev nlohmann-json3-dev catch2 librust-blake3-dev libfmt-dev libfast-float-dev
   redis-server
   clang-14 libclang-rt-14-dev  # libFuzzer for tests/fuzz (libclang_rt.fuzzer)
   chromium  # headless browser of the Vite consumer test (tests/consumers)

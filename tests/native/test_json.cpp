@@ -1,7 +1,14 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
+#include <random>
+#include <string>
+#include <vector>
 
 #include "hash.h"
 #include "json.h"
@@ -56,6 +63,167 @@ TEST_CASE("numbers are written as JavaScript's String(n)", "[json]") {
   CHECK(js_number(1.0 / 3.0) == "0.3333333333333333");
   CHECK(js_number(std::numeric_limits<double>::quiet_NaN()) == "null");
   CHECK(js_number(1700000000000.0) == "1700000000000");
+}
+
+namespace {
+
+std::uint64_t bits_of(double value) {
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &value, sizeof bits);
+  return bits;
+}
+
+// The number json_parse reads from a text that is one JSON number, as its bits.
+bool parsed_bits(const std::string &text, std::uint64_t &bits) {
+  JsonValue value;
+  if (json_parse(text, {}, value) != Status::ok || value.kind != JsonValue::Kind::number) return false;
+  bits = bits_of(value.number);
+  return true;
+}
+
+// What the parser's old path gave: strtod over the token (glibc's natively; musl's in
+// the wasm build), correctly rounded as JSON.parse is, ±Infinity past the range, ±0 under it.
+std::uint64_t strtod_bits(const std::string &text) { return bits_of(std::strtod(text.c_str(), nullptr)); }
+
+// Checks that json_parse gives strtod's bits for each text (each one a JSON number).
+void check_same_as_strtod(const std::vector<std::string> &texts) {
+  std::size_t mismatches = 0;
+  for (const std::string &text : texts) {
+    std::uint64_t bits = 0;
+    const bool parsed = parsed_bits(text, bits);
+    if (parsed && bits == strtod_bits(text)) continue;
+    if (++mismatches <= 10) {
+      INFO("number: " << (text.size() > 200 ? text.substr(0, 200) + "..." : text));
+      CHECK(parsed);
+      CHECK(bits == strtod_bits(text));
+    }
+  }
+  CHECK(mismatches == 0);
+}
+
+// The exact decimal expansion of the point halfway between a finite double and the next
+// one up (x86-64's long double holds it exactly: 64 significant bits, a wider exponent).
+std::string exact_midpoint_above(double value) {
+  const double next = std::nextafter(value, std::numeric_limits<double>::infinity());
+  // past the largest double, the next one would be 2^1024, one ulp up as below it
+  const long double up = std::isinf(next) ? 2 * static_cast<long double>(value) - std::nextafter(value, 0.0)
+                                          : static_cast<long double>(next);
+  const long double mid = (static_cast<long double>(value) + up) / 2;
+  char buffer[1200];
+  std::snprintf(buffer, sizeof buffer, "%.800Le", mid);  // glibc prints every digit exactly
+  std::string text = buffer;
+  // "d.ddd…000e±x": trailing zeros of the mantissa dropped, as an exact expansion ends
+  const std::size_t e = text.find('e');
+  std::size_t end = e;
+  while (end > 0 && text[end - 1] == '0') --end;
+  if (text[end - 1] == '.') --end;
+  return text.substr(0, end) + text.substr(e);
+}
+
+}  // namespace
+
+TEST_CASE("numbers are read bit for bit as strtod (and JSON.parse) read them", "[json][numbers]") {
+  // -0, the ends of the range, overflow to ±Infinity and underflow to ±0, as before
+  const std::vector<std::string> tricky = {
+      "0", "-0", "-0.0", "0e0", "-0e+0", "0.000e-999", "-0.0E99999", "1", "-1", "0.1", "-0.1", "0.3",
+      "1e400", "-1e400", "1e-400", "-1e-400", "1e309", "1e308", "1e-324", "-1e-324",
+      "5e-324", "-5e-324", "4.9e-324", "4.9406564584124654e-324", "3e-324", "2e-324",
+      "2.4703282292062327e-324", "2.4703282292062328e-324", "-2.4703282292062328e-324",
+      "2.2250738585072011e-308", "2.2250738585072012e-308", "2.2250738585072014e-308",
+      "2.225073858507201e-308", "2.2250738585072009e-308", "1.5e-300", "-1.5e-300",
+      "1.7976931348623157e308", "-1.7976931348623157e308", "1.7976931348623158e308", "1.7976931348623159e308",
+      "179769313486231580793728971405301e276",  // halfway between the largest double and 2^1024
+      "179769313486231580793728971405300e276", "179769313486231580793728971405302e276",
+      "1.7976931348623157E+308", "17976931348623157e292", "0.17976931348623157e309",
+      // 15, 16, 17 and more digits; integers past 2^53
+      "123456789012345", "1234567890123456", "12345678901234567", "9007199254740992", "9007199254740993",
+      "-9007199254740993", "9007199254740993.000000000000000000001", "9007199254740992.9999999999999999999",
+      "18446744073709551615", "18446744073709551616", "123456789012345678901234567890",
+      "0.30000000000000004", "0.1000000000000000055511151231257827021181583404541015625",
+      "1.00000000000000011102230246251565404236316680908203125",   // halfway above 1: rounds to even, 1
+      "1.000000000000000111022302462515654042363166809082031250001",  // just past it: up
+      "1.000000000000000111022302462515654042363166809082031249999",  // just under it: 1
+      "7.2057594037927933e16", "4.35679845e-9", "1e23", "8.98846567431158e307", "1.1754943508222875e-38",
+      // exponents with many digits, and leading zeros
+      "1e0000000000000000001", "1e-0000000000000000001", "1E+0000000000000000000000308", "1e999999999999999999999",
+      "-1e999999999999999999999", "1e-999999999999999999999", "0e999999999999999999999", "1.0e00",
+      "123456789e-999999999999", "0.0000000000000000000000000000000000000001e40",
+  };
+  check_same_as_strtod(tricky);
+
+  // long mantissas: the value in many digits, zeros before it or after it
+  std::vector<std::string> long_ones = {
+      "0." + std::string(1000, '0') + "1e1001",  // 1
+      "1" + std::string(400, '0') + "e-400",     // 1
+      "1" + std::string(400, '0') + "e-92",      // 1e308
+      "1" + std::string(400, '0') + "e-91",      // Infinity
+      "0." + std::string(2000, '0') + "1e1700",  // 1e-301
+      std::string(800, '9') + "e-1100",
+      "2." + std::string(5000, '5') + "e-324",
+      "-" + std::string(1000, '7') + "." + std::string(1000, '3'),
+  };
+  long_ones.push_back(exact_midpoint_above(0.0));  // halfway between 0 and 5e-324: 0
+  long_ones.push_back(exact_midpoint_above(0.0) + "1");  // past it: 5e-324
+  long_ones.push_back(exact_midpoint_above(std::numeric_limits<double>::max()));  // Infinity
+  long_ones.push_back(exact_midpoint_above(std::numeric_limits<double>::min()));
+  long_ones.push_back(exact_midpoint_above(std::numeric_limits<double>::denorm_min()));
+  check_same_as_strtod(long_ones);
+}
+
+TEST_CASE("generated numbers are read bit for bit as strtod reads them", "[json][numbers]") {
+  std::mt19937_64 rng(20261125);
+  const auto below = [&](std::uint64_t n) { return static_cast<std::size_t>(rng() % n); };
+  const auto digits = [&](std::size_t count, bool leading_nonzero) {
+    std::string out;
+    for (std::size_t i = 0; i < count; ++i) out += static_cast<char>('0' + (i == 0 && leading_nonzero ? 1 + below(9) : below(10)));
+    return out;
+  };
+  std::vector<std::string> texts;
+  // Doubles of every kind (random bit patterns: subnormals, both ends of the range),
+  // written with 17 digits, with fewer, with their exact expansion, and the points
+  // halfway to the next double up, exactly and a little off either side.
+  for (int i = 0; i < 3000; ++i) {
+    std::uint64_t bits = rng() & ~(std::uint64_t{1} << 63);
+    if (i % 3 == 0) bits &= 0x000FFFFFFFFFFFFFu;                                      // subnormals
+    if (i % 3 == 1) bits = (bits & 0x000FFFFFFFFFFFFFu) | (std::uint64_t{0x7FE - below(4)} << 52);  // near the top
+    double value = 0;
+    std::memcpy(&value, &bits, sizeof value);
+    if (!std::isfinite(value)) continue;
+    const char *sign = below(2) ? "-" : "";
+    char buffer[64];
+    for (int precision : {16, 15, 13, 5, 0}) {
+      std::snprintf(buffer, sizeof buffer, "%s%.*e", sign, precision, value);
+      texts.emplace_back(buffer);
+    }
+    const std::string mid = exact_midpoint_above(value);
+    texts.push_back(sign + mid);
+    texts.push_back(sign + mid + "1");                       // just past halfway
+    const std::size_t e = mid.find('e');
+    texts.push_back(sign + mid.substr(0, std::min<std::size_t>(e, 40)) + mid.substr(e));  // cut to 39 digits
+  }
+  // Decimal texts of every shape: 1 to 40 digits (sometimes hundreds), a fraction or not,
+  // exponents anywhere, most of them near the ends of the range.
+  for (int i = 0; i < 40000; ++i) {
+    std::string text = below(4) == 0 ? "-" : "";
+    const std::size_t int_digits = below(8) == 0 ? 1 + below(400) : 1 + below(25);
+    text += below(6) == 0 ? "0" : digits(int_digits, true);
+    if (below(2)) text += "." + digits(below(8) == 0 ? 1 + below(400) : 1 + below(25), false);
+    if (below(8) != 0) {
+      text += below(2) ? "e" : "E";
+      const std::size_t sign = below(3);
+      text += sign == 0 ? "" : sign == 1 ? "+" : "-";
+      long exponent = 0;
+      switch (below(4)) {
+        case 0: exponent = static_cast<long>(below(30)); break;
+        case 1: exponent = 290 + static_cast<long>(below(40)); break;
+        case 2: exponent = 300 + static_cast<long>(below(440)); break;
+        default: exponent = static_cast<long>(below(100000)); break;
+      }
+      text += std::string(below(6) == 0 ? below(20) : 0, '0') + std::to_string(exponent);
+    }
+    texts.push_back(text);
+  }
+  check_same_as_strtod(texts);
 }
 
 TEST_CASE("strings are written as JSON.stringify writes them", "[json]") {
