@@ -23,7 +23,7 @@ export const README = join(ROOT, "README.md");
 export const README_FILES = {
   "node-esm": { "bookEventTicket.js": "bookEventTicket.js", "events.js": "events.js", "server.js": "server.js", "client.js": "client.js" },
   deno: { "bookEventTicket.js": "bookEventTicket.js", "events.js": "events.js", "client.js": "client.js", "deno/server.js": "server.js" },
-  worker: { "bookEventTicket.js": "src/bookEventTicket.js", "events.js": "src/events.js", "worker/src/worker.js": "src/worker.js" },
+  worker: { "bookEventTicket.js": "src/bookEventTicket.js", "events.js": "src/events.js", "worker/src/worker.js": "src/worker.js", "worker/wrangler.jsonc": "wrangler.jsonc" },
   hono: { "bookEventTicket.js": "bookEventTicket.js", "events.js": "events.js", "client.js": "client.js", "hono/server.js": "server.js" },
   next: { "bookEventTicket.js": "bookEventTicket.js", "events.js": "events.js", "client.js": "client.js", "next/app/api/book/route.js": "app/api/book/route.js" },
   vite: { "bookEventTicket.js": "bookEventTicket.js", "events.js": "events.js", "browser/main.js": "src/main.js" },

@@ -1,16 +1,20 @@
 // local.js: serves the bundle `wrangler deploy --dry-run --outdir dist` made, in workerd
-// (Miniflare), offline, on 127.0.0.1. Its modules are found from the script and the
-// CompiledWasm rule: no module list.
+// (Miniflare), offline, on 127.0.0.1, with what wrangler.jsonc declares (compatibility
+// date and flags, Durable Objects, vars), as `wrangler dev` would. Its modules are found
+// from the script and the CompiledWasm rule: no module list.
 import { Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
 
+const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.jsonc");
+const { modulesRules: _rules, modules: _modules, ...options } = workerOptions;
 const mf = new Miniflare({
+  ...options,
   scriptPath: "dist/worker.js",
   modulesRoot: "dist",
   modules: true,
   modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
-  compatibilityDate: "2026-04-26",
-  durableObjects: { REPLAY_GUARD: { className: "ReplayGuardDurableObject", useSQLite: true } },
-  bindings: { JAZZ_WORKER_ACCOUNT: process.env.JAZZ_WORKER_ACCOUNT, JAZZ_WORKER_SECRET: process.env.JAZZ_WORKER_SECRET },
+  // the secrets, as .dev.vars would give them
+  bindings: { ...options.bindings, JAZZ_WORKER_ACCOUNT: process.env.JAZZ_WORKER_ACCOUNT, JAZZ_WORKER_SECRET: process.env.JAZZ_WORKER_SECRET },
   host: "127.0.0.1",
   port: 0,
   cf: false,
