@@ -10,8 +10,15 @@ import { publint } from "publint";
 import { formatMessage } from "publint/utils";
 import { ROOT, tarball } from "./harness.mjs";
 
-// attw's default profile ("strict": node10, node16 from CommonJS and from ES modules, bundler).
+// attw's default profile ("strict": node10, node16 from CommonJS and from ES modules, bundler),
+// with one rule set aside: cjs-resolves-to-esm says a require() of an ES module fails, which
+// stopped being true in Node 20.19 (require(esm)), the package's engines floor. attw 0.18.5 has
+// no resolution mode for it yet (its maintainers' issue #252, "require(esm) support"). That
+// require() works is shown at run time by the CommonJS consumers (node-cjs.test.mjs, and the
+// CommonJS .cts of typescript.test.mjs, compiled by TypeScript 5.9's nodenext and run).
 const ATTW_PROFILE = "strict";
+const ATTW_IGNORED = ["cjs-resolves-to-esm"];
+const IGNORED_KINDS = new Set(["CJSResolvesToESM"]); // the same rule, as attw's JSON names its problems
 const WASM_ENTRY = "./jazzrpc.wasm";
 const aboutWasm = (text) => text.includes("jazzrpc.wasm");
 
@@ -23,9 +30,9 @@ test("publint finds nothing in the tarball but the wasm entry", async (t) => {
   assert.deepEqual(found.filter((f) => !aboutWasm(f)), []);
 });
 
-test(`@arethetypeswrong/cli (profile ${ATTW_PROFILE}) finds nothing in the tarball but the wasm entry`, async (t) => {
+test(`@arethetypeswrong/cli (profile ${ATTW_PROFILE}, ignoring ${ATTW_IGNORED}) finds nothing in the tarball but the wasm entry`, async (t) => {
   const path = await tarball();
-  const attw = spawnSync(process.execPath, [join(ROOT, "node_modules/@arethetypeswrong/cli/dist/index.js"), path, "--format", "json", "--profile", ATTW_PROFILE], {
+  const attw = spawnSync(process.execPath, [join(ROOT, "node_modules/@arethetypeswrong/cli/dist/index.js"), path, "--format", "json", "--profile", ATTW_PROFILE, "--ignore-rules", ...ATTW_IGNORED], {
     cwd: ROOT,
     encoding: "utf8",
     timeout: 120_000,
@@ -36,5 +43,6 @@ test(`@arethetypeswrong/cli (profile ${ATTW_PROFILE}) finds nothing in the tarba
     (p) => `${p.kind} ${p.entrypoint ?? ""} ${p.resolutionKind ?? ""}`.trim(),
   );
   t.diagnostic(`attw 0.18.5 on ${path}: ${list.length} problem(s)${list.map((p) => `\n  ${p}`).join("")}`);
-  assert.deepEqual(list.filter((p) => !p.includes(` ${WASM_ENTRY}`)), []);
+  assert.deepEqual(list.filter((p) => !p.includes(` ${WASM_ENTRY}`) && !IGNORED_KINDS.has(p.split(" ")[0])), []);
+  assert.equal(attw.status === 0 || list.some((p) => p.includes(` ${WASM_ENTRY}`)), true, "attw's exit code fails only on the wasm entry");
 });
