@@ -1,11 +1,13 @@
 // experimental_defineRequest / defineRequest: a typed, signed route.
 //
-// Server path, once per request: read the body (size limit) -> core.verifyMessage
-// (parse, canonicalize, hash, signature, time window, route and worker binding)
-// -> guard.claim(id, expiresAt) -> schema validation -> handler -> a response
-// signed by the worker, naming the request it answers.
-// Client path: validate -> sign -> fetch -> verify the response (signed by
-// workerId, answering this request, in its window) -> validate -> values.
+// Server path, once per request: read the body (size limit, deadline) ->
+// core.verifyMessage (parse, canonicalize, hash, signature, time window, route and
+// worker binding) -> schema validation -> the guard's claim of the id (first, running,
+// or done with its stored answer) -> handler -> a response signed by the worker,
+// naming the request it answers -> the answer stored for the id's duplicates.
+// Client path: validate -> sign -> fetch (the same body again on a lost or busy
+// answer, while it is in its window) -> verify the response (signed by workerId,
+// answering this request, in its window) -> validate -> values.
 
 import { getCore, ready } from "../core/wasm.js";
 import { JazzRequestError, isJazzRequestError } from "./request-error.js";
