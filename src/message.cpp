@@ -1,6 +1,7 @@
 #include "message.h"
 
 #include <array>
+#include <cmath>
 
 #include "base58.h"
 #include "hash.h"
@@ -69,6 +70,7 @@ Status message_sign(std::string_view signer_secret, const MessageSpec &spec, con
   if (status != Status::ok) return status;
   if (value.kind != JsonValue::Kind::object) return Status::malformed;
   if (spec.kind == MessageKind::response && spec.in_response_to.empty()) return Status::invalid_argument;
+  if (!std::isfinite(spec.created_at)) return Status::invalid_argument;
 
   std::vector<JsonValue::Member> members;
   members.emplace_back(u"jazzrpc", make_string(kind_name(spec.kind)));
@@ -82,6 +84,12 @@ Status message_sign(std::string_view signer_secret, const MessageSpec &spec, con
   JsonValue content_pieces;
   content_pieces.kind = JsonValue::Kind::array;
   content_pieces.array.push_back(make_object(std::move(members)));
+
+  // A raw encrypted_U/binary_U string that holds a quote, a backslash, a control or a
+  // lone surrogate has no canonical text of its own: refused here, as the verifier
+  // refuses it, rather than written into text that no longer parses (found by the
+  // resign_message fuzz target).
+  if (!json_canonical_is_unambiguous(content_pieces)) return Status::malformed;
 
   ExpandedSigner signer;  // the public key is derived once for the id and the signature
   status = sign_expand(signer_secret, signer);

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include "base58.h"
 #include "message.h"
 #include "sign.h"
@@ -116,4 +118,23 @@ TEST_CASE("message values must be objects", "[message]") {
   CHECK(message_sign(p.client.signer_secret, spec, {}, body) == Status::malformed);
   spec.value_json = "{";
   CHECK(message_sign(p.client.signer_secret, spec, {}, body) == Status::not_json);
+}
+
+TEST_CASE("a value with a raw string that has no canonical text of its own is refused as malformed", "[message]") {
+  // cojson writes encrypted_U/binary_U strings raw: one holding a control, a quote, a
+  // backslash or a lone surrogate would be written as text that does not parse (found
+  // by the resign_message fuzz target: it answered not_json) or parses to another value.
+  Parties p;
+  MessageSpec spec = request_spec(p.worker_account);
+  std::string body;
+  for (const char *value : {R"({"v":"encrypted_Ux\ny"})", R"({"v":"encrypted_Ux\"y"})", R"({"v":"binary_Ux\\y"})",
+                            R"({"v":"encrypted_Ux\ud800y"})"}) {
+    spec.value_json = value;
+    CHECK(message_sign(p.client.signer_secret, spec, {}, body) == Status::malformed);
+  }
+  spec.value_json = R"({"v":"encrypted_Uplain"})";
+  CHECK(message_sign(p.client.signer_secret, spec, {}, body) == Status::ok);
+  spec.created_at = std::numeric_limits<double>::infinity();
+  spec.value_json = R"({"v":"encrypted_Ux\ny"})";
+  CHECK(message_sign(p.client.signer_secret, spec, {}, body) == Status::invalid_argument);
 }
