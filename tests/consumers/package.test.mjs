@@ -3,7 +3,9 @@
 // anything except about the wasm entry ("./jazzrpc.wasm", which has no types by nature).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { publint } from "publint";
@@ -32,13 +34,24 @@ test("publint finds nothing in the tarball but the wasm entry", async (t) => {
 
 test(`@arethetypeswrong/cli (profile ${ATTW_PROFILE}, ignoring ${ATTW_IGNORED}) finds nothing in the tarball but the wasm entry`, async (t) => {
   const path = await tarball();
-  const attw = spawnSync(process.execPath, [join(ROOT, "node_modules/@arethetypeswrong/cli/dist/index.js"), path, "--format", "json", "--profile", ATTW_PROFILE, "--ignore-rules", ...ATTW_IGNORED], {
-    cwd: ROOT,
-    encoding: "utf8",
-    timeout: 120_000,
-  });
-  assert.ok(attw.stdout, `attw printed nothing: ${attw.stderr}`);
-  const { problems = [] } = JSON.parse(attw.stdout);
+  // attw ends with process.exit(), which cuts a report written to a pipe short (a run of
+  // CI read 219,264 characters of it); written to a file, every write completes first.
+  const report = join(mkdtempSync(join(tmpdir(), "jazzrpc-attw-")), "report.json");
+  const out = openSync(report, "w");
+  let attw;
+  try {
+    attw = spawnSync(process.execPath, [join(ROOT, "node_modules/@arethetypeswrong/cli/dist/index.js"), path, "--format", "json", "--profile", ATTW_PROFILE, "--ignore-rules", ...ATTW_IGNORED], {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", out, "pipe"],
+      timeout: 120_000,
+    });
+  } finally {
+    closeSync(out);
+  }
+  const text = readFileSync(report, "utf8");
+  assert.ok(text, `attw printed nothing: ${attw.stderr}`);
+  const { problems = [] } = JSON.parse(text);
   const list = (Array.isArray(problems) ? problems : Object.values(problems).flat()).map(
     (p) => `${p.kind} ${p.entrypoint ?? ""} ${p.resolutionKind ?? ""}`.trim(),
   );
