@@ -186,6 +186,9 @@ try {
         perSecond: round(total / (wallMs / 1000)),
         wallSeconds: round(wallMs / 1000),
         perProcess: done.map((d) => round(d.requests / ((d.finishedAt - d.startedAt) / 1000))),
+        // each process's own rate, added up: above perSecond when one finished early
+        // and idled while the other (on a busier core) still ran
+        sumOfProcessRates: round(done.reduce((t, d) => t + d.requests / ((d.finishedAt - d.startedAt) / 1000), 0)),
         // CPU seconds per wall second: 1.0 is one core kept busy
         processCores: done.map((d) => round(d.cpuSeconds / (wallMs / 1000), 3)),
         // requests per CPU-second of our processes: flat from 1 to 2 processes when
@@ -212,6 +215,7 @@ try {
     perSecond: round(median(list.map((s) => s.perSecond))),
     samples: list.map((s) => s.perSecond),
     perProcessPerSecond: stats(list.flatMap((s) => s.perProcess)),
+    sumOfProcessRates: round(median(list.map((s) => s.sumOfProcessRates))),
     processCores: stats(list.flatMap((s) => s.processCores)),
     perCpuSecond: stats(list.map((s) => s.perCpuSecond)),
     redisCores: list.every((s) => s.redisCores !== null) ? stats(list.map((s) => s.redisCores)) : null,
