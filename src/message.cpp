@@ -65,6 +65,13 @@ Status signer_from_account_id(std::string_view account_id, std::string &signer_i
 
 Status message_sign(std::string_view signer_secret, const MessageSpec &spec, const ParseLimits &limits,
                     std::string &body) {
+  ExpandedSigner signer;  // the public key is derived once for the id and the signature
+  const Status status = sign_expand(signer_secret, signer);
+  return status == Status::ok ? message_sign(signer, spec, limits, body) : status;
+}
+
+Status message_sign(const ExpandedSigner &signer, const MessageSpec &spec, const ParseLimits &limits,
+                    std::string &body) {
   JsonValue value;
   Status status = json_parse(spec.value_json, limits, value);
   if (status != Status::ok) return status;
@@ -91,9 +98,6 @@ Status message_sign(std::string_view signer_secret, const MessageSpec &spec, con
   // resign_message fuzz target).
   if (!json_canonical_is_unambiguous(content_pieces)) return Status::malformed;
 
-  ExpandedSigner signer;  // the public key is derived once for the id and the signature
-  status = sign_expand(signer_secret, signer);
-  if (status != Status::ok) return status;
   std::string pieces_text;
   json_write_canonical(content_pieces, pieces_text);
   return envelope_sign(signer, pieces_text, message_id(content_pieces, signer.signer_id), spec.created_at, limits,

@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "envelope.h"
+#include "sign.h"
 #include "status.h"
 
 namespace jazzrpc {
@@ -45,6 +46,10 @@ struct MessageInfo {
 };
 
 Status message_sign(std::string_view signer_secret, const MessageSpec &spec, const ParseLimits &limits,
+                    std::string &body);
+// The same with a signer expanded once (sign_expand): a worker that signs every
+// response keeps one, instead of deriving its public key again for each.
+Status message_sign(const ExpandedSigner &signer, const MessageSpec &spec, const ParseLimits &limits,
                     std::string &body);
 
 // Verifies the envelope (envelope_verify), then the binding: the piece's kind, url

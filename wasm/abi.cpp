@@ -36,6 +36,17 @@ namespace {
 std::string g_output;
 std::vector<std::unique_ptr<ReplaySet>> g_replay_sets;
 
+// Open signers: a worker's secret decoded and expanded once (its 64-byte libsodium
+// secret key, wiped when closed). A handle is (generation << 16) | slot, so that a
+// closed handle whose slot was reused names no signer.
+struct SignerSlot {
+  std::unique_ptr<ExpandedSigner> signer;
+  uint32_t generation = 0;
+};
+std::vector<SignerSlot> g_signers;
+constexpr uint32_t signer_slot_bits = 16;
+constexpr size_t max_signers = (1u << signer_slot_bits) - 1;
+
 int fail(Status status) { return -static_cast<int>(status); }
 
 int output(std::string text) {
@@ -132,6 +143,14 @@ std::string envelope_report(const EnvelopeInfo &info, std::initializer_list<std:
 ReplaySet *replay_set(int handle) {
   if (handle <= 0 || static_cast<size_t>(handle) > g_replay_sets.size()) return nullptr;
   return g_replay_sets[static_cast<size_t>(handle) - 1].get();
+}
+
+ExpandedSigner *open_signer(int handle) {
+  if (handle <= 0) return nullptr;
+  const auto bits = static_cast<uint32_t>(handle);
+  const size_t slot = (bits & ((1u << signer_slot_bits) - 1)) - 1;
+  if (slot >= g_signers.size() || g_signers[slot].generation != (bits >> signer_slot_bits)) return nullptr;
+  return g_signers[slot].signer.get();
 }
 
 #ifdef __EMSCRIPTEN__
@@ -306,6 +325,46 @@ int jazzrpc_message_sign(const char *secret, size_t secret_len, const char *spec
   if (status != Status::ok) return fail(status);
   std::string body;
   status = message_sign(view(secret, secret_len), spec, ParseLimits{}, body);
+  return output_or_fail(status, body);
+}
+
+int jazzrpc_signer_open(const char *secret, size_t secret_len) {
+  auto signer = std::make_unique<ExpandedSigner>();
+  const Status status = sign_expand(view(secret, secret_len), *signer);
+  if (status != Status::ok) return fail(status);
+  size_t slot = 0;
+  while (slot < g_signers.size() && g_signers[slot].signer != nullptr) slot++;
+  if (slot == g_signers.size()) {
+    if (slot == max_signers) return fail(Status::internal);
+    g_signers.emplace_back();
+  }
+  SignerSlot &entry = g_signers[slot];
+  entry.generation = (entry.generation + 1) & 0x7fff;  // handles stay positive ints
+  if (entry.generation == 0) entry.generation = 1;
+  entry.signer = std::move(signer);
+  return static_cast<int>((entry.generation << signer_slot_bits) | static_cast<uint32_t>(slot + 1));
+}
+
+int jazzrpc_signer_close(int handle) {
+  if (open_signer(handle) == nullptr) return fail(Status::invalid_argument);
+  g_signers[(static_cast<uint32_t>(handle) & ((1u << signer_slot_bits) - 1)) - 1].signer.reset();  // ~SecretBytes wipes
+  return 0;
+}
+
+int jazzrpc_signer_id(int handle) {
+  const ExpandedSigner *signer = open_signer(handle);
+  if (signer == nullptr) return fail(Status::invalid_argument);
+  return output(signer->signer_id);
+}
+
+int jazzrpc_signer_message_sign(int handle, const char *spec_json, size_t spec_len) {
+  const ExpandedSigner *signer = open_signer(handle);
+  if (signer == nullptr) return fail(Status::invalid_argument);
+  MessageSpec spec;
+  Status status = parse_message_spec(view(spec_json, spec_len), spec);
+  if (status != Status::ok) return fail(status);
+  std::string body;
+  status = message_sign(*signer, spec, ParseLimits{}, body);
   return output_or_fail(status, body);
 }
 

@@ -100,6 +100,14 @@ int jazzrpc_message_sign(const char *secret, size_t secret_len, const char *spec
 int jazzrpc_message_verify(const char *body, size_t body_len, const char *spec_json, size_t spec_len, double now,
                            double window_ms, double skew_ms, size_t max_bytes, uint32_t max_depth);
 
+/* open signers: a secret decoded and expanded once, kept in module memory until
+   closed (then wiped), for a worker that signs every response. Handles > 0; a closed
+   handle is refused (invalid argument), also after its slot was reused. */
+int jazzrpc_signer_open(const char *secret, size_t secret_len);
+int jazzrpc_signer_close(int handle);
+int jazzrpc_signer_id(int handle);  /* "signer_z…" */
+int jazzrpc_signer_message_sign(int handle, const char *spec_json, size_t spec_len);
+
 /* jazz-tools bodies (src/jazz.h): envelope_verify plus the signer binding; writes
    {"id","signerID","createdAt","expiresAt","creator"} when the envelope parsed. */
 int jazzrpc_jazz_message_verify(const char *body, size_t body_len, double now, double window_ms, double skew_ms,

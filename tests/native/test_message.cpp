@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "base58.h"
+#include "jazzrpc_abi.h"
 #include "message.h"
 #include "sign.h"
 
@@ -137,4 +138,51 @@ TEST_CASE("a value with a raw string that has no canonical text of its own is re
   spec.created_at = std::numeric_limits<double>::infinity();
   spec.value_json = R"({"v":"encrypted_Ux\ny"})";
   CHECK(message_sign(p.client.signer_secret, spec, {}, body) == Status::invalid_argument);
+}
+
+TEST_CASE("a signer expanded once signs as its secret does", "[message]") {
+  Parties p;
+  ExpandedSigner signer;
+  REQUIRE(sign_expand(p.client.signer_secret, signer) == Status::ok);
+  CHECK(signer.signer_id == p.client.signer_id);
+  const MessageSpec spec = request_spec(p.worker_account);
+  std::string body;
+  REQUIRE(message_sign(signer, spec, {}, body) == Status::ok);
+  CHECK(body == sign(p.client.signer_secret, spec));
+}
+
+TEST_CASE("the ABI's open signers: one per handle, refused once closed, also when the slot is reused",
+          "[message][abi]") {
+  REQUIRE(jazzrpc_init() == 0);
+  Parties p;
+  const std::string spec =
+      R"({"kind":"request","url":"/api/book","workerId":")" + p.worker_account +
+      R"(","nonce":"z1","value":{"eventId":"e1"},"createdAt":1700000000000})";
+  const auto output = [] {
+    return std::string(reinterpret_cast<const char *>(jazzrpc_output_ptr()), jazzrpc_output_len());
+  };
+  const int client = jazzrpc_signer_open(p.client.signer_secret.data(), p.client.signer_secret.size());
+  REQUIRE(client > 0);
+  REQUIRE(jazzrpc_signer_id(client) > 0);
+  CHECK(output() == p.client.signer_id);
+  REQUIRE(jazzrpc_signer_message_sign(client, spec.data(), spec.size()) > 0);
+  const std::string by_handle = output();
+  REQUIRE(jazzrpc_message_sign(p.client.signer_secret.data(), p.client.signer_secret.size(), spec.data(), spec.size()) > 0);
+  CHECK(by_handle == output());
+
+  CHECK(jazzrpc_signer_close(client) == 0);
+  CHECK(jazzrpc_signer_close(client) == -static_cast<int>(Status::invalid_argument));
+  CHECK(jazzrpc_signer_message_sign(client, spec.data(), spec.size()) == -static_cast<int>(Status::invalid_argument));
+  // The next signer takes the freed slot under a new handle; the old handle names nothing.
+  const int worker = jazzrpc_signer_open(p.worker.signer_secret.data(), p.worker.signer_secret.size());
+  REQUIRE(worker > 0);
+  CHECK(worker != client);
+  CHECK(jazzrpc_signer_id(client) == -static_cast<int>(Status::invalid_argument));
+  REQUIRE(jazzrpc_signer_id(worker) > 0);
+  CHECK(output() == p.worker.signer_id);
+  CHECK(jazzrpc_signer_open("signerSecret_zNotBase58!", 24) < 0);
+  CHECK(jazzrpc_signer_id(0) == -static_cast<int>(Status::invalid_argument));
+  CHECK(jazzrpc_signer_id(-5) == -static_cast<int>(Status::invalid_argument));
+  CHECK(jazzrpc_signer_close(worker) == 0);
+  jazzrpc_output_wipe();
 }

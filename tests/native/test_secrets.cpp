@@ -426,6 +426,16 @@ TEST_CASE("the C ABI leaves no secret in freed memory", "[secrets][abi]") {
           CHECK(jazzrpc_message_sign(chars(secret.view()), secret.view().size(), spec.data(), spec.size()) > 0);
         }) == "");
   CHECK(leaks_of([] {
+          // An open signer holds the expanded key until it is closed: then wiped.
+          SecretInput secret;
+          const int handle = jazzrpc_signer_open(chars(secret.view()), secret.view().size());
+          REQUIRE(handle > 0);
+          const std::string_view spec =
+              R"({"kind":"response","url":"/api/book","workerId":"co_zWorker","inResponseTo":"co_zRequest","nonce":"z1","value":{},"createdAt":1700000000000})";
+          CHECK(jazzrpc_signer_message_sign(handle, spec.data(), spec.size()) > 0);
+          CHECK(jazzrpc_signer_close(handle) == 0);
+        }) == "");
+  CHECK(leaks_of([] {
           SecretInput secret;
           const std::string_view id = "co_zAccount";
           CHECK(jazzrpc_auth_token_create(chars(secret.view()), secret.view().size(), id.data(), id.size(), kNow) > 0);

@@ -19,7 +19,8 @@ export const REQUIRED_EXPORTS = [
   "jazzrpc_verify_json", "jazzrpc_envelope_sign", "jazzrpc_envelope_verify", "jazzrpc_account_id", "jazzrpc_account_signer_id",
   "jazzrpc_message_sign", "jazzrpc_message_verify", "jazzrpc_auth_token_create", "jazzrpc_auth_token_parse",
   "jazzrpc_auth_token_verify", "jazzrpc_replay_create", "jazzrpc_replay_destroy", "jazzrpc_replay_claim",
-  "jazzrpc_replay_count", "jazzrpc_replay_bytes", "jazzrpc_replay_release",
+  "jazzrpc_replay_count", "jazzrpc_replay_bytes", "jazzrpc_replay_release", "jazzrpc_signer_open", "jazzrpc_signer_close",
+  "jazzrpc_signer_id", "jazzrpc_signer_message_sign",
 ];
 
 const STATUS = { NOT_JSON: 1, TOO_LARGE: 2, MALFORMED: 4, BAD_SIGNATURE: 5, BAD_KEY: 8, BAD_ENCODING: 9, INVALID_ARGUMENT: 10, INTERNAL: 11 };
@@ -147,25 +148,46 @@ function verifyArgs({ now, window = 60000, skew = 10000, maxBytes, maxDepth } = 
   return [finite(now, "now"), duration(window, "window"), duration(skew, "skew"), limit(maxBytes, "maxBytes"), limit(maxDepth, "maxDepth")];
 }
 
+// Small inputs are written into one scratch block of module memory, allocated once
+// and wiped (zeroed) after every call; larger ones get a block of their own, freed
+// (and wiped) by jazzrpc_free. Calls never nest: wasm calls no JS that calls back.
+const SCRATCH_BYTES = 16 << 10;
+
 export class Core {
   #x;
   #replaySets;
+  #signers;
+  #mem; // a view of module memory, renewed when the memory grows
+  #scratch;
 
   /** @param {WebAssembly.Exports} exports of an instantiated, initialized jazzrpc module */
   constructor(exports) {
     this.#x = exports;
     this.#replaySets = new FinalizationRegistry((handle) => exports.jazzrpc_replay_destroy(handle));
+    this.#signers = new FinalizationRegistry((handle) => exports.jazzrpc_signer_close(handle));
+    this.#scratch = exports.jazzrpc_alloc(SCRATCH_BYTES) >>> 0;
+    if (this.#scratch === 0) throw new JazzRpcError("ERR_INTERNAL", 500, "Internal error (out of module memory)");
+    this.#mem = new Uint8Array(exports.memory.buffer);
+  }
+
+  #memory() {
+    const buffer = this.#x.memory.buffer;
+    if (this.#mem.buffer !== buffer) this.#mem = new Uint8Array(buffer);
+    return this.#mem;
   }
 
   // Calls an ABI function. Strings and bytes become (pointer, length) pairs,
   // PointerOnly a pointer, numbers pass through. Returns the raw result.
   #call(name, ...args) {
     const x = this.#x;
-    const held = []; // [pointer, length]: freed (and wiped) by jazzrpc_free
+    const scratch = this.#scratch;
+    let used = 0; // bytes of the scratch block taken by arguments
+    let dirty = 0; // bytes of the scratch block written (an argument that did not fit may have begun there)
+    let held = null; // [pointer, length] of blocks of their own: freed (and wiped) by jazzrpc_free
     const allocate = (size) => {
       const ptr = x.jazzrpc_alloc(size) >>> 0;
       if (ptr === 0) throw new JazzRpcError("ERR_INTERNAL", 500, `Internal error (out of module memory for ${size} bytes)`);
-      held.push([ptr, size]);
+      (held ??= []).push(ptr, size);
       return ptr;
     };
     try {
@@ -175,30 +197,54 @@ export class Core {
           flat.push(arg);
         } else if (typeof arg === "string") {
           // UTF-8 written straight into module memory, with no copy in JS (which held
-          // secrets until wiped): first into one byte per UTF-16 unit, enough for ASCII,
-          // else into the three bytes per unit UTF-8 may need.
-          let size = Math.max(1, arg.length);
-          let ptr = allocate(size);
-          let { read, written } = encoder.encodeInto(arg, new Uint8Array(x.memory.buffer, ptr, size));
-          if (read !== arg.length) {
-            size = arg.length * 3;
-            ptr = allocate(size);
-            ({ written } = encoder.encodeInto(arg, new Uint8Array(x.memory.buffer, ptr, size)));
+          // secrets until wiped): into the scratch block when it fits for sure (three
+          // bytes per UTF-16 unit at most) or as ASCII, else into a block of the size
+          // UTF-8 may need.
+          const free = SCRATCH_BYTES - used;
+          let ptr = scratch + used;
+          let { read, written } = arg.length <= free ? this.#encode(arg, ptr, free) : { read: -1, written: 0 };
+          dirty = Math.max(dirty, used + written);
+          if (read === arg.length) {
+            used += written;
+          } else {
+            ptr = allocate(Math.max(1, arg.length * 3));
+            ({ written } = this.#encode(arg, ptr, arg.length * 3));
           }
           flat.push(ptr, written);
         } else {
           const fixed = arg instanceof PointerOnly;
           const bytes = fixed ? arg.bytes : arg;
-          const ptr = allocate(bytes.length);
-          new Uint8Array(x.memory.buffer, ptr, bytes.length).set(bytes);
+          let ptr;
+          if (bytes.length <= SCRATCH_BYTES - used) {
+            ptr = scratch + used;
+            used += bytes.length;
+            dirty = Math.max(dirty, used);
+          } else {
+            ptr = allocate(bytes.length);
+          }
+          this.#memory().set(bytes, ptr);
           flat.push(ptr);
           if (!fixed) flat.push(bytes.length);
         }
       }
       return x[name](...flat);
     } finally {
-      for (const [ptr, length] of held) x.jazzrpc_free(ptr, length);
+      if (dirty > 0) this.#memory().fill(0, scratch, scratch + dirty);
+      if (held !== null) for (let i = 0; i < held.length; i += 2) x.jazzrpc_free(held[i], held[i + 1]);
     }
+  }
+
+  // Calls fn(handle, ptr, len, a, b) with text (an id: not a secret, so not wiped)
+  // written into the scratch block: the replay set's path, one call per request.
+  #callWithId(name, handle, text, a, b) {
+    const mem = this.#memory();
+    if (text.length * 3 > SCRATCH_BYTES) return b === undefined ? this.#call(name, handle, text) : this.#call(name, handle, text, a, b);
+    const { written } = encoder.encodeInto(text, mem.subarray(this.#scratch, this.#scratch + SCRATCH_BYTES));
+    return this.#x[name](handle, this.#scratch, written, a, b);
+  }
+
+  #encode(text, ptr, size) {
+    return encoder.encodeInto(text, this.#memory().subarray(ptr, ptr + size));
   }
 
   // Like #call, but a negative result throws the matching JazzRpcError.
@@ -213,7 +259,7 @@ export class Core {
     const x = this.#x;
     const ptr = x.jazzrpc_output_ptr() >>> 0;
     const len = x.jazzrpc_output_len() >>> 0;
-    const out = new Uint8Array(x.memory.buffer, ptr, len).slice();
+    const out = this.#memory().slice(ptr, ptr + len);
     if (secret) x.jazzrpc_output_wipe();
     return out;
   }
@@ -222,7 +268,7 @@ export class Core {
     const x = this.#x;
     const ptr = x.jazzrpc_output_ptr() >>> 0;
     const len = x.jazzrpc_output_len() >>> 0;
-    const text = decoder.decode(new Uint8Array(x.memory.buffer, ptr, len));
+    const text = decoder.decode(this.#memory().subarray(ptr, ptr + len));
     if (secret) x.jazzrpc_output_wipe();
     return text;
   }
@@ -408,11 +454,28 @@ export class Core {
    * Signs a message. spec: {kind: "request"|"response", url, workerId, inResponseTo?,
    * nonce, value, createdAt}; returns the body's JSON text.
    */
-  signMessage(signerSecret, spec) {
+  signMessage(signer, spec) {
     if (typeof spec !== "object" || spec === null) throw new TypeError(`spec must be an object, got ${describe(spec)}`);
     refuseUnsafeRawStrings(spec, "spec");
-    this.#check("jazzrpc_message_sign", string(signerSecret, "signerSecret"), JSON.stringify(spec));
+    if (signer instanceof Signer) this.#check("jazzrpc_signer_message_sign", signer.handle, JSON.stringify(spec));
+    else this.#check("jazzrpc_message_sign", string(signer, "signerSecret"), JSON.stringify(spec));
     return this.#outputText();
+  }
+
+  /**
+   * A signer secret decoded and expanded once, held in module memory: signMessage
+   * with it skips deriving the public key (a scalar multiplication) for every
+   * message. Wiped when closed, or when the Signer is garbage-collected.
+   */
+  openSigner(signerSecret) {
+    const handle = this.#check("jazzrpc_signer_open", string(signerSecret, "signerSecret"));
+    this.#check("jazzrpc_signer_id", handle);
+    const signer = new Signer(handle, this.#outputText(), (h) => {
+      this.#signers.unregister(signer);
+      this.#x.jazzrpc_signer_close(h);
+    });
+    this.#signers.register(signer, handle, signer);
+    return signer;
   }
 
   /**
@@ -491,9 +554,35 @@ export class Core {
 
   createReplaySet() {
     const handle = this.#check("jazzrpc_replay_create");
-    const set = new ReplaySet((name, ...args) => this.#call(name, ...args), handle, () => this.#replaySets.unregister(set));
+    const set = new ReplaySet((name, ...args) => this.#call(name, ...args), handle, () => this.#replaySets.unregister(set), (name, h, id, a, b) => this.#callWithId(name, h, id, a, b));
     this.#replaySets.register(set, handle, set);
     return set;
+  }
+}
+
+/** A secret expanded once in module memory (Core#openSigner); signMessage takes it in place of the secret. */
+export class Signer {
+  #handle;
+  #close;
+
+  constructor(handle, signerID, close) {
+    this.#handle = handle;
+    this.#close = close;
+    /** "signer_z…": the public key */
+    this.signerID = signerID;
+  }
+
+  get handle() {
+    if (this.#handle === 0) throw new Error("jazzrpc: this Signer was closed");
+    return this.#handle;
+  }
+
+  /** Wipes the secret from module memory; the signer is unusable afterwards. Safe to call twice. */
+  close() {
+    if (this.#handle === 0) return;
+    const handle = this.#handle;
+    this.#handle = 0;
+    this.#close(handle);
   }
 }
 
@@ -503,11 +592,14 @@ export class ReplaySet {
   #handle;
   #forget;
 
+  #callWithId;
+
   /** Made by Core#createReplaySet. */
-  constructor(call, handle, forget) {
+  constructor(call, handle, forget, callWithId) {
     this.#call = call;
     this.#handle = handle;
     this.#forget = forget;
+    this.#callWithId = callWithId;
   }
 
   #live() {
@@ -517,15 +609,14 @@ export class ReplaySet {
 
   /** true the first time id is claimed while live; false when it was seen (or expiresAt <= now). */
   claim(id, expiresAt, now) {
-    const args = [string(id, "id"), finite(expiresAt, "expiresAt"), finite(now, "now")];
-    const result = this.#call("jazzrpc_replay_claim", this.#live(), ...args);
+    const result = this.#callWithId("jazzrpc_replay_claim", this.#live(), string(id, "id"), finite(expiresAt, "expiresAt"), finite(now, "now"));
     if (result < 0) throw JazzRpcError.fromStatus(-result);
     return result === 1;
   }
 
   /** Forgets a live id so that it can be claimed again; true when it was live. */
   release(id) {
-    const result = this.#call("jazzrpc_replay_release", this.#live(), string(id, "id"));
+    const result = this.#callWithId("jazzrpc_replay_release", this.#live(), string(id, "id"));
     if (result < 0) throw JazzRpcError.fromStatus(-result);
     return result === 1;
   }

@@ -88,6 +88,24 @@ export class Account {
   }
 }
 
+// Each account's secret, opened once in module memory (core.openSigner): a worker
+// signs every response without decoding its secret and deriving its public key
+// again. Keyed by the account object (an Account, or any { id, secret } a route is
+// given); the Signer is wiped when the account is collected.
+const signers = new WeakMap();
+
+/** The Signer for account.secret, opened the first time it is needed. */
+export function signerOf(account) {
+  const secret = account.secret;
+  let entry = signers.get(account);
+  if (entry === undefined || entry.secret !== secret) {
+    entry?.signer.close();
+    entry = { secret, signer: getCore().openSigner(secret) };
+    signers.set(account, entry);
+  }
+  return entry.signer;
+}
+
 /** An environment variable: from `env` (a Workers env) first, then process.env or Deno.env. */
 function envValue(name, env) {
   if (env && typeof env[name] === "string") return env[name];

@@ -15,6 +15,7 @@ import { parseDefinition, usesCoValues, validate, validateSync } from "./schema.
 import { MemoryReplayGuard } from "../guards/memory.js";
 import { FIRST, claimWithin, within } from "../guards/claim.js";
 import { readBody } from "./body.js";
+import { signerOf } from "./account.js";
 import { describeStatus } from "../core/errors.js";
 import { DEFAULTS, checkOptions, retryPolicy } from "./options.js";
 import { answerError, answerForError, answerOf, byteLength, duplicateResponse, errorAnswer, report, responseOf, successAnswer } from "./answer.js";
@@ -92,7 +93,7 @@ class Route {
   async #preparePlainRequest(values, owner, opts, verifyOptions) {
     const value = await validate(this.#request, values, "Request payload is not valid", 400);
     const core = getCore();
-    const body = core.signMessage(owner.secret, {
+    const body = core.signMessage(signerOf(owner), {
       kind: "request",
       url: this.path,
       workerId: this.workerId,
@@ -231,7 +232,7 @@ class Route {
 
   // The answer: the response value signed by the worker, naming the request it answers.
   #sign(worker, verdict, responseValue, opts) {
-    const payload = getCore().signMessage(worker.secret, {
+    const payload = getCore().signMessage(signerOf(worker), {
       kind: "response",
       url: this.path,
       workerId: this.workerId,
