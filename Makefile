@@ -20,9 +20,11 @@ setup:
 	@bash scripts/setup.sh
 
 # ---- builds -----------------------------------------------------------------
+# Configured once (a build re-runs CMake itself when CMakeLists.txt changes); a build
+# with nothing changed rebuilds nothing, and the wasm is copied only when it differs.
 native: setup
 	@mkdir -p $(BUILD)
-	@cmake -S . -B $(BUILD)/native -DCMAKE_BUILD_TYPE=Release > $(BUILD)/native.configure.log 2>&1 || (cat $(BUILD)/native.configure.log; false)
+	@test -f $(BUILD)/native/CMakeCache.txt || cmake -S . -B $(BUILD)/native -DCMAKE_BUILD_TYPE=Release > $(BUILD)/native.configure.log 2>&1 || (cat $(BUILD)/native.configure.log; false)
 	@cmake --build $(BUILD)/native -j$(JOBS)
 
 asan: setup
@@ -32,9 +34,9 @@ asan: setup
 
 wasm: setup
 	@mkdir -p $(BUILD) js-glue/dist
-	@emcmake cmake -S . -B $(BUILD)/wasm -DCMAKE_BUILD_TYPE=Release > $(BUILD)/wasm.configure.log 2>&1 || (cat $(BUILD)/wasm.configure.log; false)
+	@test -f $(BUILD)/wasm/CMakeCache.txt || emcmake cmake -S . -B $(BUILD)/wasm -DCMAKE_BUILD_TYPE=Release > $(BUILD)/wasm.configure.log 2>&1 || (cat $(BUILD)/wasm.configure.log; false)
 	@cmake --build $(BUILD)/wasm -j$(JOBS)
-	@cp $(BUILD)/wasm/jazzrpc.wasm $(WASM_OUT)
+	@cmp -s $(BUILD)/wasm/jazzrpc.wasm $(WASM_OUT) || cp $(BUILD)/wasm/jazzrpc.wasm $(WASM_OUT)
 	@echo "wasm: $(WASM_OUT) $$(stat -c %s $(WASM_OUT)) bytes, $$(gzip -9c $(WASM_OUT) | wc -c) gzipped"
 
 # ---- tests ------------------------------------------------------------------
