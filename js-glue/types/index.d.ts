@@ -162,7 +162,12 @@ export class Core {
   /** "signer_z…" of a "co_z…" account id */
   signerIdOfAccount(accountId: string): string;
   /** The JSON text of a signed jazzrpc message (an envelope bound to url and worker). */
-  signMessage(signerSecret: string, spec: MessageSpec): string;
+  signMessage(signer: string | Signer, spec: MessageSpec): string;
+  /**
+   * A signer secret decoded and expanded once, held in module memory: signMessage with it
+   * skips deriving the public key for every message. Wiped by close() or when collected.
+   */
+  openSigner(signerSecret: string): Signer;
   /** Never throws for a bad body. */
   verifyMessage(body: JsonInput, expected: ExpectedMessage, options: VerifyOptions): MessageVerdict;
 
@@ -173,6 +178,14 @@ export class Core {
   verifyAuthToken(token: string, signerID: string, options: AuthTokenOptions): Verdict;
 
   createReplaySet(): ReplaySet;
+}
+
+export class Signer {
+  private constructor();
+  /** "signer_z…": the public key */
+  readonly signerID: string;
+  /** Wipes the expanded key from module memory; the signer throws on use afterwards. Safe twice. */
+  close(): void;
 }
 
 export class ReplaySet {

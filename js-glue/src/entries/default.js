@@ -3,7 +3,7 @@
 // initSync(module or bytes). The runtime entries beside this file load it by
 // themselves and export the same names.
 export { init, initSync, ready, getCore } from "../core/wasm.js";
-export { Core, ReplaySet } from "../core/core.js";
+export { Core, ReplaySet, Signer } from "../core/core.js";
 export { JazzRpcError, ALREADY_HANDLED, describeStatus } from "../core/errors.js";
 // The JazzRPC API over the core.
 export { experimental_defineRequest, defineRequest } from "../rpc/route.js";
