@@ -159,6 +159,7 @@ export class Core {
   #signers;
   #mem; // a view of module memory, renewed when the memory grows
   #scratch;
+  #scratchView = null;
 
   /** @param {WebAssembly.Exports} exports of an instantiated, initialized jazzrpc module */
   constructor(exports) {
@@ -234,13 +235,26 @@ export class Core {
     }
   }
 
-  // Calls fn(handle, ptr, len, a, b) with text (an id: not a secret, so not wiped)
-  // written into the scratch block: the replay set's path, one call per request.
-  #callWithId(name, handle, text, a, b) {
-    const mem = this.#memory();
-    if (text.length * 3 > SCRATCH_BYTES) return b === undefined ? this.#call(name, handle, text) : this.#call(name, handle, text, a, b);
-    const { written } = encoder.encodeInto(text, mem.subarray(this.#scratch, this.#scratch + SCRATCH_BYTES));
-    return this.#x[name](handle, this.#scratch, written, a, b);
+  // Writes an id (not a secret, so not wiped) into the scratch block for the replay
+  // set's exports, one call per request: returns its UTF-8 length, or -1 when it may
+  // not fit (then the caller goes through #call).
+  #writeId(text) {
+    if (text.length * 3 > SCRATCH_BYTES) return -1;
+    const buffer = this.#x.memory.buffer;
+    if (this.#scratchView?.buffer !== buffer) this.#scratchView = new Uint8Array(buffer, this.#scratch, SCRATCH_BYTES);
+    return encoder.encodeInto(text, this.#scratchView).written;
+  }
+
+  #replayClaim(handle, id, expiresAt, now) {
+    const length = this.#writeId(id);
+    return length < 0
+      ? this.#call("jazzrpc_replay_claim", handle, id, expiresAt, now)
+      : this.#x.jazzrpc_replay_claim(handle, this.#scratch, length, expiresAt, now);
+  }
+
+  #replayRelease(handle, id) {
+    const length = this.#writeId(id);
+    return length < 0 ? this.#call("jazzrpc_replay_release", handle, id) : this.#x.jazzrpc_replay_release(handle, this.#scratch, length);
   }
 
   #encode(text, ptr, size) {
@@ -554,7 +568,15 @@ export class Core {
 
   createReplaySet() {
     const handle = this.#check("jazzrpc_replay_create");
-    const set = new ReplaySet((name, ...args) => this.#call(name, ...args), handle, () => this.#replaySets.unregister(set), (name, h, id, a, b) => this.#callWithId(name, h, id, a, b));
+    const set = new ReplaySet(
+      {
+        call: (name, ...args) => this.#call(name, ...args),
+        claim: (h, id, expiresAt, now) => this.#replayClaim(h, id, expiresAt, now),
+        release: (h, id) => this.#replayRelease(h, id),
+      },
+      handle,
+      () => this.#replaySets.unregister(set),
+    );
     this.#replaySets.register(set, handle, set);
     return set;
   }
@@ -588,18 +610,15 @@ export class Signer {
 
 /** The ids claimed in one core replay set, each held until its expiresAt. */
 export class ReplaySet {
-  #call;
+  #abi;
   #handle;
   #forget;
 
-  #callWithId;
-
   /** Made by Core#createReplaySet. */
-  constructor(call, handle, forget, callWithId) {
-    this.#call = call;
+  constructor(abi, handle, forget) {
+    this.#abi = abi;
     this.#handle = handle;
     this.#forget = forget;
-    this.#callWithId = callWithId;
   }
 
   #live() {
@@ -609,32 +628,32 @@ export class ReplaySet {
 
   /** true the first time id is claimed while live; false when it was seen (or expiresAt <= now). */
   claim(id, expiresAt, now) {
-    const result = this.#callWithId("jazzrpc_replay_claim", this.#live(), string(id, "id"), finite(expiresAt, "expiresAt"), finite(now, "now"));
+    const result = this.#abi.claim(this.#live(), string(id, "id"), finite(expiresAt, "expiresAt"), finite(now, "now"));
     if (result < 0) throw JazzRpcError.fromStatus(-result);
     return result === 1;
   }
 
   /** Forgets a live id so that it can be claimed again; true when it was live. */
   release(id) {
-    const result = this.#callWithId("jazzrpc_replay_release", this.#live(), string(id, "id"));
+    const result = this.#abi.release(this.#live(), string(id, "id"));
     if (result < 0) throw JazzRpcError.fromStatus(-result);
     return result === 1;
   }
 
   /** Ids held now. */
   get count() {
-    return this.#call("jazzrpc_replay_count", this.#live());
+    return this.#abi.call("jazzrpc_replay_count", this.#live());
   }
 
   /** Bytes of module memory the set holds. */
   get bytes() {
-    return this.#call("jazzrpc_replay_bytes", this.#live());
+    return this.#abi.call("jazzrpc_replay_bytes", this.#live());
   }
 
   /** Releases the set's memory; the set is unusable afterwards. Safe to call twice. */
   free() {
     if (this.#handle === 0) return;
-    this.#call("jazzrpc_replay_destroy", this.#handle);
+    this.#abi.call("jazzrpc_replay_destroy", this.#handle);
     this.#handle = 0;
     this.#forget();
   }
