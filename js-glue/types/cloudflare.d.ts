@@ -37,9 +37,21 @@ export declare class ReplayGuardDurableObject {
   complete(id: string, answer: StoredAnswer | null): boolean;
   /** Forgets a claim whose handler never started (memory and row); true when it was claimed. */
   release(id: string): boolean;
+  /**
+   * Up to 128 operations in order, in one turn and one transaction: one result per
+   * operation, or `{ error }` for one refused by the checks. Throws (nothing applied)
+   * when storage fails. durableObjectReplayGuard sends its calls this way.
+   */
+  batch(ops: ReplayGuardOperation[]): Array<ClaimState | boolean | { error: string }>;
   stats(): ReplayGuardStats;
   alarm(): Promise<void>;
 }
+
+/** One operation of ReplayGuardDurableObject#batch(). */
+export type ReplayGuardOperation =
+  | { op: "begin"; id: string; expiresAt: number }
+  | { op: "complete"; id: string; answer: StoredAnswer | null }
+  | { op: "release"; id: string };
 
 /** The stub of a ReplayGuardDurableObject, as RPC gives it. */
 export interface ReplayGuardStub {
@@ -47,6 +59,7 @@ export interface ReplayGuardStub {
   begin(id: string, expiresAt: number): Promise<ClaimState>;
   complete(id: string, answer: StoredAnswer | null): Promise<boolean>;
   release(id: string): Promise<boolean>;
+  batch(ops: ReplayGuardOperation[]): Promise<Array<ClaimState | boolean | { error: string }>>;
   stats(): Promise<ReplayGuardStats>;
 }
 
@@ -78,9 +91,10 @@ export declare function exactlyOnce(
 ): ExactlyOnce;
 
 /**
- * A replay guard whose claims are one RPC call to the ReplayGuardDurableObject that
- * owns the id; ids are spread over `shards` objects (default 1) named `${name}:i`
- * (default name "jazzrpc-replay") by a hash of the id.
+ * A replay guard over ReplayGuardDurableObjects: ids are spread over `shards` objects
+ * (default 1) named `${name}:i` (default name "jazzrpc-replay") by a hash of the id.
+ * One isolate's calls to one shard are coalesced into batch() RPCs, and duplicates of
+ * the ids the isolate claimed itself are answered without a round trip.
  */
 export declare function durableObjectReplayGuard(
   namespace: ReplayGuardNamespace,
