@@ -1,38 +1,14 @@
-// A private redis-server for a bench part: Debian's redis-server on 127.0.0.1 and a
-// free port, in a temporary folder, no persistence; stopped (and the folder removed)
-// by stop(). Also the CPU time the server has used so far, from /proc.
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { connect, createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// A private redis-server for a bench part (the tests' own starter), and the CPU time it
+// and the machine have used, from /proc.
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { startRedis } from "../../tests/node/api/redis-server.mjs";
 
 /** The redis-server version, or null when it is not installed. */
 export function redisServerVersion() {
   const r = spawnSync("redis-server", ["--version"], { encoding: "utf8" });
   if (r.error || r.status !== 0) return null;
   return r.stdout.match(/v=(\S+)/)?.[1] ?? r.stdout.trim();
-}
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitForPort(port, deadline, exited) {
-  for (;;) {
-    const ok = await new Promise((resolve) => {
-      const socket = connect(port, "127.0.0.1", () => (socket.end(), resolve(true)));
-      socket.on("error", () => resolve(false));
-    });
-    if (ok) return;
-    if (exited()) throw new Error("redis-server exited before it listened");
-    if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const CLK_TCK = (() => {
@@ -56,44 +32,15 @@ export function cpuSecondsOf(pid) {
 export function machineBusySeconds() {
   try {
     const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/);
-    const [user, nice, system, idle, iowait = 0, irq = 0, softirq = 0, steal = 0] = ticks.map(Number);
-    void idle, iowait;
+    const [user, nice, system, , , irq = 0, softirq = 0, steal = 0] = ticks.map(Number); // idle and iowait are not busy
     return (user + nice + system + irq + softirq + steal) / CLK_TCK;
   } catch {
     return null;
   }
 }
 
-/** @returns {Promise<{ port: number, url: string, pid: number, cpuSeconds: () => number|null, stop: () => Promise<void> }>} */
+/** The tests' redis-server (tests/node/api/redis-server.mjs), with the CPU time it has used so far. */
 export async function startRedisServer() {
-  const dir = mkdtempSync(join(tmpdir(), "jazzrpc-bench-redis-"));
-  const port = await freePort();
-  const child = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--protected-mode", "yes"],
-    { cwd: dir, stdio: ["ignore", "ignore", "inherit"] },
-  );
-  let gone = false;
-  const exited = new Promise((resolve) => child.once("exit", () => ((gone = true), resolve())));
-  child.once("error", () => (gone = true));
-  try {
-    await waitForPort(port, Date.now() + 10_000, () => gone);
-  } catch (error) {
-    if (!gone) child.kill("SIGTERM");
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
-  }
-  return {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    pid: child.pid,
-    cpuSeconds: () => cpuSecondsOf(child.pid),
-    stop: async () => {
-      if (!gone) {
-        child.kill("SIGTERM");
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const server = await startRedis();
+  return { ...server, cpuSeconds: () => cpuSecondsOf(server.pid) };
 }
