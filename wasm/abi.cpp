@@ -145,12 +145,21 @@ ReplaySet *replay_set(int handle) {
   return g_replay_sets[static_cast<size_t>(handle) - 1].get();
 }
 
-ExpandedSigner *open_signer(int handle) {
+// The slot of an open signer's handle, or nullptr (closed, reused, or never a handle).
+SignerSlot *open_signer_slot(int handle) {
   if (handle <= 0) return nullptr;
   const auto bits = static_cast<uint32_t>(handle);
   const size_t slot = (bits & ((1u << signer_slot_bits) - 1)) - 1;
-  if (slot >= g_signers.size() || g_signers[slot].generation != (bits >> signer_slot_bits)) return nullptr;
-  return g_signers[slot].signer.get();
+  if (slot >= g_signers.size() || g_signers[slot].signer == nullptr ||
+      g_signers[slot].generation != (bits >> signer_slot_bits)) {
+    return nullptr;
+  }
+  return &g_signers[slot];
+}
+
+ExpandedSigner *open_signer(int handle) {
+  SignerSlot *slot = open_signer_slot(handle);
+  return slot == nullptr ? nullptr : slot->signer.get();
 }
 
 #ifdef __EMSCRIPTEN__
@@ -346,8 +355,9 @@ int jazzrpc_signer_open(const char *secret, size_t secret_len) {
 }
 
 int jazzrpc_signer_close(int handle) {
-  if (open_signer(handle) == nullptr) return fail(Status::invalid_argument);
-  g_signers[(static_cast<uint32_t>(handle) & ((1u << signer_slot_bits) - 1)) - 1].signer.reset();  // ~SecretBytes wipes
+  SignerSlot *slot = open_signer_slot(handle);
+  if (slot == nullptr) return fail(Status::invalid_argument);
+  slot->signer.reset();  // ~SecretBytes wipes
   return 0;
 }
 
