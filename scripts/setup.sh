@@ -13,6 +13,7 @@ APT_PACKAGES=(
   build-essential cmake dpkg-dev pkg-config
   emscripten libsodium-dev nlohmann-json3-dev catch2 librust-blake3-dev libfmt-dev libfast-float-dev
   redis-server
+  postgresql  # PostgreSQL 15 for postgresExactlyOnce tests (run as the postgres user)
   clang-14 libclang-rt-14-dev  # libFuzzer for tests/fuzz (libclang_rt.fuzzer)
   chromium  # headless browser of the Vite consumer test (tests/consumers)
 )
