@@ -32,33 +32,33 @@ std::size_t ReplaySet::slot_of(const Fingerprint &fp) const noexcept {
   return static_cast<std::size_t>(fp.hi) & (slots_.size() - 1);
 }
 
-bool ReplaySet::contains(const Fingerprint &fp) const noexcept {
+const ReplaySet::Slot *ReplaySet::find(const Fingerprint &fp) const noexcept {
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = slot_of(fp);; i = (i + 1) & mask) {
-    if (slots_[i].empty()) return false;
-    if (slots_[i] == fp) return true;
+    if (slots_[i].fp.empty()) return nullptr;
+    if (slots_[i].fp == fp) return &slots_[i];
   }
 }
 
-void ReplaySet::insert(const Fingerprint &fp) {
+void ReplaySet::insert(const Fingerprint &fp, std::int64_t bucket) {
   if ((count_ + 1) * 4 > slots_.size() * 3) rehash(slots_.size() * 2);  // load <= 3/4
   const std::size_t mask = slots_.size() - 1;
   std::size_t i = slot_of(fp);
-  while (!slots_[i].empty()) i = (i + 1) & mask;
-  slots_[i] = fp;
+  while (!slots_[i].fp.empty()) i = (i + 1) & mask;
+  slots_[i] = Slot{fp, bucket};
   ++count_;
 }
 
 void ReplaySet::erase(const Fingerprint &fp) {
   const std::size_t mask = slots_.size() - 1;
   std::size_t i = slot_of(fp);
-  while (!(slots_[i] == fp)) {
-    if (slots_[i].empty()) return;
+  while (!(slots_[i].fp == fp)) {
+    if (slots_[i].fp.empty()) return;
     i = (i + 1) & mask;
   }
   // Backward-shift deletion: pull later members of the run into the hole.
-  for (std::size_t j = (i + 1) & mask; !slots_[j].empty(); j = (j + 1) & mask) {
-    const std::size_t home = slot_of(slots_[j]);
+  for (std::size_t j = (i + 1) & mask; !slots_[j].fp.empty(); j = (j + 1) & mask) {
+    const std::size_t home = slot_of(slots_[j].fp);
     // slots_[j] may move to i only if its home is not in the cyclic range (i, j].
     const bool home_between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
     if (!home_between) {
@@ -66,20 +66,20 @@ void ReplaySet::erase(const Fingerprint &fp) {
       i = j;
     }
   }
-  slots_[i] = Fingerprint{};
+  slots_[i] = Slot{};
   --count_;
   if (slots_.size() > kMinCapacity && count_ * 8 < slots_.size()) rehash(slots_.size() / 2);
 }
 
 void ReplaySet::rehash(std::size_t capacity) {
-  std::vector<Fingerprint> old(capacity);
+  std::vector<Slot> old(capacity);
   old.swap(slots_);
   const std::size_t mask = slots_.size() - 1;
-  for (const auto &fp : old) {
-    if (fp.empty()) continue;
-    std::size_t i = slot_of(fp);
-    while (!slots_[i].empty()) i = (i + 1) & mask;
-    slots_[i] = fp;
+  for (const auto &slot : old) {
+    if (slot.fp.empty()) continue;
+    std::size_t i = slot_of(slot.fp);
+    while (!slots_[i].fp.empty()) i = (i + 1) & mask;
+    slots_[i] = slot;
   }
 }
 
@@ -88,7 +88,12 @@ void ReplaySet::drain_expired(double now) {
     auto first = buckets_.begin();
     // An id is still valid at exactly expires_at (the window check is expires_at < now).
     if (static_cast<double>(first->first) * bucket_ms_ >= now) return;
-    for (const auto &fp : first->second) erase(fp);
+    // Only ids still held by this bucket's claim: an entry of a released claim whose id
+    // was claimed again names another bucket in its slot, and that claim stays held.
+    for (const auto &fp : first->second) {
+      const Slot *slot = find(fp);
+      if (slot != nullptr && slot->bucket == first->first) erase(fp);
+    }
     buckets_.erase(first);
   }
 }
@@ -101,16 +106,17 @@ ReplaySet::Claim ReplaySet::claim(std::string_view id, double expires_at, double
   // Expired exactly as the envelope window says: only once expires_at < now.
   if (expires_at < now) return Claim::expired;  // refused, and nothing is stored
   const Fingerprint fp = fingerprint_of(id);
-  if (contains(fp)) return Claim::seen;
-  insert(fp);
+  if (find(fp) != nullptr) return Claim::seen;
   // Rounded up: the bucket is drained only once its end, >= expires_at, has passed.
-  buckets_[static_cast<std::int64_t>(std::ceil(expires_at / bucket_ms_))].push_back(fp);
+  const auto bucket = static_cast<std::int64_t>(std::ceil(expires_at / bucket_ms_));
+  insert(fp, bucket);
+  buckets_[bucket].push_back(fp);
   return Claim::first;
 }
 
 bool ReplaySet::release(std::string_view id) {
   const Fingerprint fp = fingerprint_of(id);
-  if (!contains(fp)) return false;
+  if (find(fp) == nullptr) return false;
   erase(fp);
   return true;
 }
@@ -118,7 +124,7 @@ bool ReplaySet::release(std::string_view id) {
 std::size_t ReplaySet::bytes() const noexcept {
   // A map node: three pointers, colour, key, and the vector header (estimated as 64 bytes).
   constexpr std::size_t kNodeBytes = 64;
-  std::size_t total = sizeof(*this) + slots_.capacity() * sizeof(Fingerprint);
+  std::size_t total = sizeof(*this) + slots_.capacity() * sizeof(Slot);
   for (const auto &bucket : buckets_) total += kNodeBytes + bucket.second.capacity() * sizeof(Fingerprint);
   return total;
 }

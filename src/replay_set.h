@@ -7,6 +7,9 @@
 // drained on each claim, so every id is inserted once and removed once:
 // amortized O(1), and memory follows what one window holds. An id is
 // remembered at least until its expiresAt and at most bucket_ms longer.
+// Each slot also keeps the bucket of the claim that holds it now: a bucket entry
+// left by an earlier claim of the same id (one released, then claimed again with
+// another expiresAt) names another bucket and is skipped when drained.
 //
 // The fingerprint is keyed BLAKE3, with a random key of each set: anyone can sign
 // requests whose ids they choose, and with an unkeyed hash they could grind ids whose
@@ -35,7 +38,8 @@ class ReplaySet {
   Claim claim(std::string_view id, double expires_at, double now);
   // Forgets a live id, so that it can be claimed again (a claim whose handler never
   // started). True when the id was live. Its bucket entry stays; draining it later
-  // erases the id only if it is live then, with the same expiry a re-claim would have.
+  // erases the id only if the claim holding it then is the one of that bucket, so a
+  // re-claim is held until its own expiresAt (issue 17.4).
   bool release(std::string_view id);
 
   std::size_t count() const noexcept { return count_; }
@@ -50,17 +54,23 @@ class ReplaySet {
     bool operator==(const Fingerprint &o) const noexcept { return hi == o.hi && lo == o.lo; }
   };
 
+  // A held id: its fingerprint and the bucket of the claim that holds it.
+  struct Slot {
+    Fingerprint fp;
+    std::int64_t bucket = 0;
+  };
+
   Fingerprint fingerprint_of(std::string_view id) const;
   std::size_t slot_of(const Fingerprint &fp) const noexcept;
-  bool contains(const Fingerprint &fp) const noexcept;
-  void insert(const Fingerprint &fp);
+  const Slot *find(const Fingerprint &fp) const noexcept;
+  void insert(const Fingerprint &fp, std::int64_t bucket);
   void erase(const Fingerprint &fp);
   void rehash(std::size_t capacity);
   void drain_expired(double now);
 
   std::array<std::uint8_t, 32> key_{};  // randombytes_buf: the host's randomness in the wasm build
   double bucket_ms_;
-  std::vector<Fingerprint> slots_;
+  std::vector<Slot> slots_;
   std::size_t count_ = 0;
   std::map<std::int64_t, std::vector<Fingerprint>> buckets_;  // bucket end (in bucket units) -> ids
 };

@@ -18,7 +18,7 @@ cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 OUT="$ROOT/build/fuzz"
 FUZZ_DIR="$ROOT/tests/fuzz"
-ALL_TARGETS=(json base58 auth_token envelope message jazz resign_message resign_jazz abi)
+ALL_TARGETS=(json base58 auth_token envelope message jazz resign_message resign_jazz abi abi_state)
 
 smoke=0
 seconds=300

@@ -103,3 +103,22 @@ TEST_CASE("a released id can be claimed again, and still expires with its window
   CHECK(set.claim("co_zA", now + 200'000, now + 62'001) == Claim::first);
   CHECK(set.count() == 2);
 }
+
+TEST_CASE("a re-claim after release is held until its own, later expiry", "[replay]") {
+  // Issue 17.4: the released claim's bucket entry must not forget the re-claim.
+  ReplaySet set;
+  const double t = 1'000'000;
+  CHECK(set.claim("co_zA", t + 60'000, t) == Claim::first);
+  CHECK(set.release("co_zA"));
+  CHECK(set.claim("co_zA", t + 120'000, t + 1) == Claim::first);
+  CHECK(set.claim("co_zA", t + 120'000, t + 90'000) == Claim::seen);  // past the first expiry: still held
+  CHECK(set.count() == 1);
+  CHECK(set.claim("co_zA", t + 200'000, t + 120'000) == Claim::seen);  // held at exactly its expiresAt
+  CHECK(set.claim("co_zA", t + 200'000, t + 121'001) == Claim::first);  // then forgotten within a bucket
+  // An earlier re-claim: held until its own expiry, not the released one's.
+  CHECK(set.claim("co_zB", t + 300'000, t + 130'000) == Claim::first);
+  CHECK(set.release("co_zB"));
+  CHECK(set.claim("co_zB", t + 140'000, t + 130'001) == Claim::first);
+  CHECK(set.claim("co_zB", t + 300'000, t + 139'000) == Claim::seen);
+  CHECK(set.claim("co_zB", t + 300'000, t + 141'001) == Claim::first);
+}
