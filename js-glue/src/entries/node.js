@@ -7,6 +7,7 @@ import { useJazzPath } from "../rpc/route.js";
 
 export * from "./default.js";
 export { toNodeListener } from "../adapters/node-http.js";
+export { postgresExactlyOnce } from "../guards/postgres.js";
 
 const wasmURL = new URL("../../dist/jazzrpc.wasm", import.meta.url);
 
