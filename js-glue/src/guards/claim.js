@@ -12,12 +12,22 @@
 // time, and releases a claim that lands after it gave up, so the client's retry of the
 // same body can succeed.
 
+import { DEFAULTS } from "../rpc/options.js";
+
 export const FIRST = Object.freeze({ state: "first" });
 export const RUNNING = Object.freeze({ state: "running" });
 /** Claimed before, state unknown: a boolean guard's false, or an expired id. */
 export const SEEN = Object.freeze({ state: "seen" });
-/** @param {{ status: number, headers: Record<string, string>, body: string } | null} answer */
-export const done = (answer) => Object.freeze({ state: "done", answer: answer ?? null });
+/**
+ * The "done" state. `reason` says why a done id has no answer to give: "ERR_ANSWER_NOT_STORED"
+ * when a guard dropped (or never kept) its answer; the id stays claimed, it never runs again.
+ * @param {{ status: number, headers: Record<string, string>, body: string } | null} answer
+ * @param {string} [reason]
+ */
+export const done = (answer, reason) =>
+  Object.freeze(answer == null && typeof reason === "string" ? { state: "done", answer: null, reason } : { state: "done", answer: answer ?? null });
+/** The reason of a done id whose answer a guard dropped or never kept: its duplicates never run. */
+export const ANSWER_NOT_STORED = "ERR_ANSWER_NOT_STORED";
 
 /** A guard's claim as { state, answer? }: begin() where the guard has it, else claim()'s boolean. */
 export async function beginClaim(guard, id, expiresAt) {
@@ -25,7 +35,7 @@ export async function beginClaim(guard, id, expiresAt) {
     const result = await guard.begin(id, expiresAt);
     if (result === FIRST || result?.state === "first") return FIRST;
     if (result?.state === "running") return RUNNING;
-    if (result?.state === "done") return done(result.answer);
+    if (result?.state === "done") return done(result.answer, result.reason);
     return SEEN;
   }
   return (await guard.claim(id, expiresAt)) === true ? FIRST : SEEN;
@@ -64,17 +74,34 @@ export function within(promise, timeoutMs, what, onLate = () => {}) {
 
 /** The ms from now until expiresAt, at least 1 (what Redis PX and Deno KV expireIn take). */
 export const ttlOf = (expiresAt, now) => Math.max(1, Math.ceil(expiresAt - now));
+
+/**
+ * The skew margin a shared guard adds to each id's life by default: the route's default
+ * `skew` (10 s). A server accepts a body until its own clock reads expiresAt; servers whose
+ * clocks are within this margin of the store's clock then all find the id still held.
+ */
+export const DEFAULT_SKEW_MS = DEFAULTS.skew;
+/** A guard's skewMs option checked: a finite number of ms, 0 or more. */
+export function skewOption(name, value = DEFAULT_SKEW_MS) {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`${name}: option 'skewMs' must be a finite number of ms, 0 or more, got ${String(value)}`);
+  }
+  return value;
+}
+/** Until when (ms since the epoch, an integer) a shared guard holds an id: expiresAt plus the skew margin. */
+export const holdUntil = (expiresAt, skewMs) => Math.ceil(expiresAt + skewMs);
 /** As the core's replay set and the envelope window: an id is live until expiresAt, inclusive. */
 export const hasExpired = (expiresAt, now) => !(expiresAt >= now);
 
 /** The stored form of a state: what Redis, Deno KV and SQLite keep for an id. */
-export const encodeState = (state, answer) => JSON.stringify(state === "done" ? { state, answer: answer ?? null } : { state });
+export const encodeState = (state, answer, reason) =>
+  JSON.stringify(state !== "done" ? { state } : answer == null && typeof reason === "string" ? { state, answer: null, reason } : { state, answer: answer ?? null });
 /** A stored state back; anything unreadable (a value of an older version) is SEEN. */
 export function decodeState(text) {
   try {
     const value = typeof text === "string" ? JSON.parse(text) : text;
     if (value?.state === "running") return RUNNING;
-    if (value?.state === "done") return done(value.answer);
+    if (value?.state === "done") return done(value.answer, value.reason);
   } catch {
     // not ours
   }
