@@ -60,3 +60,27 @@ test("sign takes the secret from JAZZRPC_SECRET or --secret-file, and refuses --
   assert.equal(none.code, 2);
   assert.match(none.err, /JAZZRPC_SECRET or pass --secret-file/);
 });
+
+test("no command: the usage on stderr and exit 2; an unknown command: the same; --help and help: the usage on stdout, exit 0", () => {
+  const none = run([]);
+  assert.equal(none.code, 2);
+  assert.equal(none.out, "");
+  assert.match(none.err, /a command is required/);
+  assert.match(none.err, /Usage: jazzrpc <command>/);
+  const unknown = run(["frobnicate"]);
+  assert.equal(unknown.code, 2);
+  assert.equal(unknown.out, "");
+  assert.match(unknown.err, /unknown command "frobnicate"[\s\S]*Usage: jazzrpc <command>/);
+  for (const args of [["--help"], ["help"], ["-h"], ["request", "--help"]]) {
+    const help = run(args);
+    assert.equal(help.code, 0, args.join(" "));
+    assert.match(help.out, /^Usage: jazzrpc <command>/, args.join(" "));
+    assert.equal(help.err, "", args.join(" "));
+  }
+  for (const command of ["keygen", "request", "verify-request", "sign", "canonical", "hash"]) {
+    assert.match(run(["--help"]).out, new RegExp(`^  ${command}\\b`, "m"), `--help names ${command}`);
+  }
+  const badOption = run(["keygen", "--nope"]);
+  assert.equal(badOption.code, 2);
+  assert.match(badOption.err, /--nope/);
+});
