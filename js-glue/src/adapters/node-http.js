@@ -1,34 +1,105 @@
 // node:http adapter: turns a fetch-style handler, (Request) => Promise<Response>,
-// into a listener for http.createServer. The body is streamed through, so
-// handle()'s size limit applies before anything is buffered.
-import { Readable } from "node:stream";
+// into a listener for http.createServer.
+//
+// The body is read from the IncomingMessage itself (adapters/node-body.js), never
+// through Node's web-stream adapter, whose late chunks after a cancel crash the
+// process: handle() reads it directly with its size limit and deadline, and a
+// handler of the app's own gets `request.body` as a stream over the same events. A
+// body abandoned before its end (too large, too slow, aborted) closes the connection
+// once the answer is written. An answer made by handle() is written as it is, without
+// reading the Response's stream.
+import { NodeBody } from "./node-body.js";
+import { BODY_SOURCE } from "../rpc/body.js";
+import { ANSWER } from "../rpc/answer.js";
+
+const INTERNAL = JSON.stringify({ message: "Internal server error", code: 500 });
 
 /** @param {(request: Request) => Response | Promise<Response>} fetchHandler */
 export function toNodeListener(fetchHandler) {
+  if (typeof fetchHandler !== "function") throw new TypeError("toNodeListener: a fetch handler, (request) => Response, is required");
   return async (req, res) => {
+    const body = new NodeBody(req);
     try {
-      const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "127.0.0.1"}`);
-      const hasBody = req.method !== "GET" && req.method !== "HEAD";
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-        else if (value !== undefined) headers.set(name, value);
-      }
-      const request = new Request(url, {
-        method: req.method,
-        headers,
-        body: hasBody ? Readable.toWeb(req) : undefined,
-        duplex: "half",
-      });
-      const response = await fetchHandler(request);
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      if (response.body) {
-        for await (const chunk of response.body) res.write(chunk);
-      }
-      res.end();
+      const response = await fetchHandler(requestOf(req, body));
+      await writeResponse(res, response, body);
     } catch {
-      if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
-      res.end(res.headersSent ? undefined : JSON.stringify({ message: "Internal server error", code: 500 }));
+      writeAnswer(res, { status: 500, headers: { "Content-Type": "application/json" }, body: INTERNAL }, body);
     }
   };
+}
+
+function requestOf(req, body) {
+  const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "127.0.0.1"}`);
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    try {
+      headers.append(raw[i], raw[i + 1]);
+    } catch {
+      // a header value fetch's Headers refuses (Node's parser is laxer): left out
+    }
+  }
+  const request = new Request(url, { method: req.method, headers, body: hasBody ? body.stream() : undefined, duplex: "half" });
+  if (hasBody) request[BODY_SOURCE] = body;
+  return request;
+}
+
+async function writeResponse(res, response, body) {
+  const headers = {};
+  for (const [name, value] of response.headers) {
+    if (name !== "set-cookie") headers[name] = value;
+  }
+  const cookies = response.headers.getSetCookie?.() ?? [];
+  if (cookies.length > 0) headers["set-cookie"] = cookies;
+  // An answer made by handle() is written from its text (its headers are read from
+  // the Response, which middleware may have changed; its status and body cannot be).
+  const answer = response[ANSWER];
+  if (answer !== undefined && !response.bodyUsed) return writeAnswer(res, { status: response.status, headers, body: answer.body }, body);
+  if (body.abandoned) headers.connection = "close";
+  res.writeHead(response.status, headers);
+  if (response.body) {
+    for await (const chunk of response.body) {
+      if (res.destroyed) break;
+      if (!res.write(chunk)) await new Promise((resolve) => res.once("drain", resolve).once("close", resolve));
+    }
+  }
+  endAnswer(res, undefined, body);
+}
+
+function writeAnswer(res, answer, body) {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const headers = { ...answer.headers, "content-length": Buffer.byteLength(answer.body) };
+  if (body.abandoned) headers.connection = "close";
+  res.writeHead(answer.status, headers);
+  endAnswer(res, answer.body, body);
+}
+
+// Ends the answer. A connection whose body was abandoned is closed once the answer
+// is written, as Node does after `Connection: close`, but lingering: a FIN first, then
+// what the client still sends is read and dropped for at most LINGER_MS before the
+// socket is destroyed. (Closing a socket with unread data sends a reset, which can
+// destroy the answer in the client's buffers before it reads it.)
+const LINGER_MS = 1_000;
+function endAnswer(res, text, body) {
+  if (body.abandoned) {
+    const socket = res.socket;
+    if (socket && !socket.destroyed) {
+      socket.destroySoon = () => lingeringClose(socket, res.req);
+    }
+  }
+  res.end(text);
+}
+
+function lingeringClose(socket, req) {
+  if (socket.destroyed) return;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref?.();
+  socket.once("close", () => clearTimeout(timer));
+  socket.end();
+  req?.resume(); // read and dropped: no listener takes the data
+  socket.resume();
 }

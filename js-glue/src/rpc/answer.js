@@ -24,9 +24,15 @@ export const errorAnswer = (error) => ({ status: error.code, headers: ERROR_HEAD
 /** 500 "Internal server error": nothing of the cause reaches the client. */
 export const internalAnswer = () => ({ status: 500, headers: ERROR_HEADERS, body: INTERNAL });
 
+/** Where a Response made by handle() keeps its answer: a server adapter writes it without reading the stream. */
+export const ANSWER = Symbol.for("jazzrpc.answer");
+
 /** A Response of an answer, with extra headers. */
 export function responseOf(answer, extraHeaders) {
-  return new Response(answer.body, { status: answer.status, headers: extraHeaders ? { ...answer.headers, ...extraHeaders } : answer.headers });
+  const headers = extraHeaders ? { ...answer.headers, ...extraHeaders } : answer.headers;
+  const response = new Response(answer.body, { status: answer.status, headers });
+  response[ANSWER] = { status: answer.status, headers, body: answer.body };
+  return response;
 }
 
 /** The answer a Response holds (the jazz-tools path answers with Responses). */

@@ -5,8 +5,16 @@
 import { JazzRequestError } from "./request-error.js";
 import { describeStatus } from "../core/errors.js";
 
-const TOO_LARGE = describeStatus(2);
+export const TOO_LARGE = describeStatus(2);
 export const BODY_TIMED_OUT = Object.freeze({ code: "ERR_BODY_TIMEOUT", status: 408, message: "Request body timed out" });
+export const BODY_INCOMPLETE = Object.freeze({ code: "ERR_BODY_INCOMPLETE", status: 400, message: "Request body is incomplete: the client closed the connection" });
+
+/**
+ * A Request made by a server adapter may carry its body's source under this key
+ * (toNodeListener: the IncomingMessage, read without web streams); readBody reads
+ * from it directly while the Request's own stream is untouched.
+ */
+export const BODY_SOURCE = Symbol.for("jazzrpc.bodySource");
 
 const tooLarge = () => new JazzRequestError(TOO_LARGE.message, TOO_LARGE.status);
 
@@ -22,6 +30,8 @@ export async function readBody(request, maxBytes, timeoutMs) {
     request.body?.cancel().catch(() => {});
     throw tooLarge();
   }
+  const source = request[BODY_SOURCE];
+  if (source !== undefined && !source.taken && !request.bodyUsed) return source.read(maxBytes, timeoutMs);
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   let timer;
