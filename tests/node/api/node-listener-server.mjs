@@ -35,8 +35,18 @@ async function raw(request) {
 const server = createServer(
   toNodeListener((request) => {
     if (new URL(request.url).pathname === "/raw") return raw(request);
+    if (new URL(request.url).pathname === "/cpu") return new Response(JSON.stringify(process.cpuUsage()));
     if (new URL(request.url).pathname === "/runs") return new Response(JSON.stringify({ runs, rss: process.memoryUsage().rss }));
     return route.handle(request, worker, async ({ text }) => (runs++, { echoed: text }));
   }),
 );
-server.listen(0, "127.0.0.1", () => console.log(JSON.stringify({ port: server.address().port })));
+// The floor: a bare node:http server that only collects the body's chunks and answers.
+const bare = createServer((req, res) => {
+  if (req.url === "/cpu") return res.end(JSON.stringify(process.cpuUsage()));
+  const chunks = [];
+  req.on("data", (chunk) => chunks.push(chunk));
+  req.on("end", () => res.end(JSON.stringify({ bytes: Buffer.concat(chunks).length })));
+});
+await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+await new Promise((resolve) => bare.listen(0, "127.0.0.1", resolve));
+console.log(JSON.stringify({ port: server.address().port, barePort: bare.address().port }));
