@@ -6,7 +6,9 @@
 // (experimental_defineRequest): the route normalises the url and the worker id as
 // a server's route does, and verify-request asks route.verify(), the checks
 // handle() makes before it claims an id, so its status and message are the server's.
-import { closeSync, constants as fsConstants, openSync, readFileSync } from "node:fs";
+import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, fsyncSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { core, Account, JazzRpcError, experimental_defineRequest } from "../src/entries/node.js";
 import { DEFAULTS, checkOptions } from "../src/rpc/options.js";
@@ -17,7 +19,10 @@ const VERSION = JSON.parse(readFileSync(new URL("../package.json", import.meta.u
 const USAGE = `Usage: jazzrpc <command> [options]
 
 Commands:
-  keygen                      print a new {"signerSecret","signerID","accountID"}
+  keygen [--out <file> [--force]]
+                              a new account {"signerSecret","signerID","accountID"}. With --out, written
+                              to <file>, created with mode 0600 (an existing file is kept unless --force),
+                              and only {"signerID","accountID"} printed. Keep the file out of git.
   request --url <path> --worker <co_z…> [--value <json>] [--now <ms>]
           [--secret-stdin | --secret-file <path>]
                               print the signed body a route (defineRequest({ url, workerId })) accepts,
@@ -25,8 +30,8 @@ Commands:
                                 jazzrpc request --url /api/book --worker co_z… --value '{"eventId":"x"}' \\
                                   | curl --data-binary @- -H 'Content-Type: application/json' http://host/api/book
                               signed by the client account whose signerSecret comes from JAZZRPC_SECRET,
-                              the first line of stdin (--secret-stdin) or --secret-file (its first line,
-                              or a keygen JSON), never from argv. --now: its createdAt (ms).
+                              the first line of stdin (--secret-stdin) or --secret-file (mode 0600; a
+                              keygen --out file works), never from argv. --now: its createdAt (ms).
   verify-request --url <path> --worker <co_z…> [--now <ms>] [--window <ms>] [--skew <ms>]
                  [--max-depth <n>] [--max-bytes <n>]
                               read a request body on stdin and run the checks a route's handle() makes
@@ -58,6 +63,7 @@ class UsageError extends Error {}
 
 const SECRET_OPTIONS = { secret: { type: "string" }, "secret-file": { type: "string" } };
 const OPTIONS = {
+  keygen: { out: { type: "string" }, force: { type: "boolean" } },
   canonical: { "max-depth": { type: "string" } },
   hash: { "max-depth": { type: "string" } },
   sign: { ...SECRET_OPTIONS, id: { type: "string" }, now: { type: "string" } },
@@ -133,7 +139,12 @@ function maxDepth(value) {
 
 // ---- secrets ----
 
-// A secret file's text.
+const modeText = (mode) => "0" + (mode & 0o777).toString(8).padStart(3, "0");
+
+// A secret file's text, read through one descriptor whose permissions are checked
+// first (no window between the check and the read). Like ssh with a private key, a
+// regular file that other users may read (or write) is refused: the secret in it is
+// not secret any more, and signing with it would hide that.
 function readSecretFile(path) {
   let fd;
   try {
@@ -142,6 +153,13 @@ function readSecretFile(path) {
     throw new UsageError(`cannot read --secret-file: ${error.message}`);
   }
   try {
+    const stat = fstatSync(fd);
+    if (stat.isFile() && process.platform !== "win32" && (stat.mode & 0o077) !== 0) {
+      throw new UsageError(
+        `--secret-file ${path} has mode ${modeText(stat.mode)}: other users can read it, so the secret in it is not private.\n` +
+          `Refused. Run \`chmod 600 ${path}\` (and check who could read it), then try again.`,
+      );
+    }
     return readFileSync(fd, "utf8");
   } finally {
     closeSync(fd);
@@ -185,6 +203,52 @@ async function signingSecret(values, command) {
   throw new UsageError(
     `${command} needs the signerSecret: set JAZZRPC_SECRET or pass --secret-file <path>` + (command === "request" ? " or --secret-stdin" : ""),
   );
+}
+
+// ---- files ----
+
+// Writes text to a new file created with mode 0600 (O_CREAT | O_EXCL: never through
+// an existing file or symlink, never a chmod after). With force, an existing file is
+// replaced by renaming a new 0600 file over it, so that no moment exists where the
+// secret sits in a file with the old file's mode.
+function writePrivateFile(path, text, force) {
+  const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0);
+  const target = force ? join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`) : path;
+  let fd;
+  try {
+    fd = openSync(target, flags, 0o600);
+  } catch (error) {
+    if (error.code === "EEXIST" && !force) throw new UsageError(`${path} exists: not overwritten (pass --force to replace it)`);
+    throw new Error(`cannot create ${target}: ${error.message}`);
+  }
+  try {
+    const bytes = Buffer.from(text);
+    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+    fsyncSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    unlinkSync(target);
+    throw new Error(`cannot write ${target}: ${error.message}`);
+  }
+  closeSync(fd);
+  if (force) {
+    try {
+      renameSync(target, path);
+    } catch (error) {
+      unlinkSync(target);
+      throw new Error(`cannot replace ${path}: ${error.message}`);
+    }
+  }
+}
+
+/** The mode of what stdout is, when it is a regular file (`> worker.json`); else null. */
+function stdoutFileMode() {
+  try {
+    const stat = fstatSync(1);
+    return stat.isFile() ? stat.mode & 0o777 : null;
+  } catch {
+    return null;
+  }
 }
 
 // ---- routes ----
@@ -268,9 +332,23 @@ async function verifyAgainstRoute(values, body) {
 }
 
 const commands = {
-  keygen() {
+  keygen(values) {
+    if (values.force && values.out === undefined) throw new UsageError("--force goes with --out <file>");
     const { signerSecret, signerID } = core.signKeypair();
-    return JSON.stringify({ signerSecret, signerID, accountID: core.accountId(signerID) });
+    const keys = { signerSecret, signerID, accountID: core.accountId(signerID) };
+    if (values.out === undefined) {
+      const mode = stdoutFileMode();
+      if (mode !== null) {
+        process.stderr.write(
+          `jazzrpc keygen: warning: stdout is a file (mode ${modeText(mode)}${mode & 0o077 ? ", readable by other users" : ""}) and the signerSecret goes into it.\n` +
+            "  Use `jazzrpc keygen --out worker.json`, which creates the file with mode 0600, and keep it out of git.\n",
+        );
+      }
+      return JSON.stringify(keys);
+    }
+    writePrivateFile(values.out, JSON.stringify(keys) + "\n", values.force === true);
+    process.stderr.write(`jazzrpc keygen: wrote ${values.out} (mode 0600): it holds the signerSecret; keep it out of git.\n`);
+    return JSON.stringify({ signerID: keys.signerID, accountID: keys.accountID });
   },
 
   async canonical(values) {
