@@ -12,7 +12,7 @@ WASM_OUT := js-glue/dist/jazzrpc.wasm
 DENO := node_modules/.bin/deno
 DENO_FLAGS := --no-check --allow-read --allow-write --allow-env --allow-run --unstable-kv
 
-.PHONY: all setup native asan wasm test test-native test-asan test-node test-deno test-types test-workerd test-interop test-workerd-jazz test-fuzz fuzz pack test-consumers demo demo-node dev clean bench
+.PHONY: all setup setup-build native asan wasm test test-native test-asan test-node test-deno test-types test-workerd test-interop test-workerd-jazz test-fuzz fuzz pack test-consumers demo demo-node dev clean bench
 
 all: native wasm
 
@@ -82,12 +82,17 @@ test-workerd: wasm
 
 # The packed npm package, as users install it: each consumer (tests/consumers/README.md) is a
 # fresh project in a temp dir outside the repository that installs this tarball.
+# pack needs only the wasm build: setup-build installs its Debian packages and libsodium's
+# sources (no npm, nothing under tests/), and `-o setup` keeps the wasm target from running the
+# whole setup. scripts/pack.mjs stages the package under build/ (no tracked file changes), with
+# the repository's README, its relative links made absolute links to the repository, and LICENSE.
 PACK_DIR := $(BUILD)/pack
-pack: wasm
-	@rm -rf $(PACK_DIR) && mkdir -p $(PACK_DIR)
-	@cp README.md LICENSE js-glue/   # the package ships the repository's README and LICENSE
-	@cd js-glue && npm pack --pack-destination "$(CURDIR)/$(PACK_DIR)" --loglevel=error >/dev/null
-	@tgz=$$(ls $(PACK_DIR)/*.tgz) && echo "pack: $$tgz $$(stat -c %s $$tgz) bytes"
+setup-build:
+	@bash scripts/setup.sh --build
+
+pack: setup-build
+	@$(MAKE) --no-print-directory -o setup wasm
+	@node scripts/pack.mjs $(PACK_DIR)
 
 test-consumers: pack
 	@echo "== consumers of the packed tarball: fresh projects in temp dirs (tests/consumers)"

@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
 # Installs everything `make test`, `make demo` and `make bench` need on Debian 12.
 # Idempotent: each step checks before it acts. Runs as root, or through sudo.
+#   scripts/setup.sh           everything (Debian packages, libsodium's sources, npm packages)
+#   scripts/setup.sh --build   only what the wasm build needs (`make pack`): its Debian packages
+#                              and libsodium's sources; no npm, nothing under tests/
 set -euo pipefail
+MODE=all
+case "${1:-}" in
+  "") ;;
+  --build) MODE=build ;;
+  *) echo "usage: scripts/setup.sh [--build]" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 DEPS="$ROOT/.deps"
@@ -17,6 +26,14 @@ APT_PACKAGES=(
   clang-14 libclang-rt-14-dev  # libFuzzer for tests/fuzz (libclang_rt.fuzzer)
   chromium  # headless browser of the Vite consumer test (tests/consumers)
 )
+
+# The wasm build alone (CMakeLists.txt with emcmake): CMake and make, Emscripten, BLAKE3's C
+# sources, the header-only libraries, and apt-get source's tools for libsodium's sources.
+BUILD_APT_PACKAGES=(
+  cmake make dpkg-dev
+  emscripten librust-blake3-dev nlohmann-json3-dev libfmt-dev libfast-float-dev
+)
+if [ "$MODE" = build ]; then APT_PACKAGES=("${BUILD_APT_PACKAGES[@]}"); fi
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -55,6 +72,11 @@ if [ ! -f "$DEPS/libsodium/src/libsodium/crypto_sign/ed25519/ref10/open.c" ]; th
   mkdir -p "$DEPS/libsodium"
   tar -xf "$tarball" -C "$DEPS/libsodium" --strip-components=1
   rm -rf "$DEPS/tmp"
+fi
+
+if [ "$MODE" = build ]; then
+  echo "setup --build: ok"
+  exit 0
 fi
 
 # npm packages, from the lockfiles: the workspace's, and the interop tests' own

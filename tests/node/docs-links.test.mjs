@@ -9,6 +9,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, normalize, relative, resolve } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { anchorsOf, linksOf, withoutCode } from "../docs/markdown.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const DOCUMENTS = [
@@ -36,38 +37,6 @@ const MADE_AT_RUN_TIME = new Map([
 // Top-level entries of the repository: a backtick path is taken as the repository's when its
 // first segment is one of them (or it is a bare file name the root holds, such as DESIGN.md).
 const TOP = new Set(readdirSync(ROOT).filter((name) => !name.startsWith(".") && name !== "node_modules" && name !== "build"));
-
-/** GitHub's anchor of a heading: lower case, punctuation dropped, spaces as hyphens, duplicates numbered. */
-export function anchorsOf(markdown) {
-  const anchors = new Set();
-  const seen = new Map();
-  for (const line of withoutCode(markdown).split("\n")) {
-    const heading = line.match(/^#{1,6}\s+(.*?)\s*#*\s*$/);
-    if (!heading) continue;
-    const base = heading[1]
-      .replace(/`/g, "")
-      .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
-      .toLowerCase()
-      .replace(/[^\p{L}\p{N}\s_-]/gu, "")
-      .replace(/\s/g, "-");
-    const n = seen.get(base) ?? 0;
-    seen.set(base, n + 1);
-    anchors.add(n === 0 ? base : `${base}-${n}`);
-  }
-  return anchors;
-}
-
-// The text outside fenced blocks (links and paths inside code are code, not citations).
-const withoutCode = (markdown) => markdown.replace(/^([ \t]*)```[^\n]*\n[\s\S]*?^\1```[ \t]*$/gm, "");
-
-/** Every link target of a Markdown text: inline [text](target) and reference definitions. */
-export function linksOf(markdown) {
-  const text = withoutCode(markdown).replace(/`[^`\n]*`/g, "");
-  const links = [];
-  for (const [, target] of text.matchAll(/!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) links.push(target);
-  for (const [, target] of text.matchAll(/^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+"[^"]*")?\s*$/gm)) links.push(target);
-  return links;
-}
 
 const isExternal = (target) => /^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith("//");
 
