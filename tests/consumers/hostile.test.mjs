@@ -94,8 +94,12 @@ test("hostile traffic through node:http, Hono, Next.js, Deno.serve and workerd: 
           rss.push(processStatus(pid)?.rssKiB);
         }
         log(`RSS (KiB) after warm-up, round 1, round 2: ${rss.join(", ")}`);
+        // What the server printed meanwhile: each distinct first line of a message, counted.
         const printed = server.output().trim().split("\n");
-        log(`printed ${printed.length} lines${printed.length > 1 ? `; the last ones:\n${printed.slice(-12).join("\n").slice(-2500)}` : ""}`);
+        const heads = new Map();
+        for (const line of printed) if (/^[^\s}]/.test(line) && !/^listening on|^\s*[▲✓-]|Ready in|^\s*$/.test(line)) heads.set(line.slice(0, 160), (heads.get(line.slice(0, 160)) ?? 0) + 1);
+        log(`printed ${printed.length} lines${heads.size > 0 ? ", among them:" : ""}`);
+        for (const [line, n] of heads) log(`  ${n > 1 ? `×${n} ` : ""}${line}`);
         if (rss.length === 3 && !(rss[2] <= RSS_RATIO * rss[1] + RSS_SLACK_KIB)) {
           failures.push(`memory grew: RSS ${rss[2]} KiB after round 2 > ${RSS_RATIO} x ${rss[1]} KiB after round 1 + ${RSS_SLACK_KIB} KiB`);
         }

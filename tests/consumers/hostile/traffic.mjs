@@ -111,6 +111,9 @@ const PADDING = Object.fromEntries(Array.from({ length: 48 }, (_, i) => [`X-Pad-
 export const KINDS = {
   "oversize 2 MiB, Content-Length": { statuses: [413], closeOk: true, make: () => ({ headers: declared(2 * MiB), body: bytes(2 * MiB) }) },
   "oversize 8 MiB, Content-Length": { statuses: [413], closeOk: true, make: () => ({ headers: declared(8 * MiB), body: bytes(8 * MiB) }) },
+  // The same headers with the body held back: the answer to a declared length alone,
+  // which no reset of unread data can destroy on its way to the client.
+  "oversize 8 MiB, Content-Length, body held back": { statuses: [413], closeOk: true, limitMs: 15_000, make: () => ({ headers: declared(8 * MiB) }) },
   "oversize 2 MiB, chunked": { statuses: [413], closeOk: true, make: () => ({ headers: CHUNKED, body: bytes(2 * MiB, { chunked: true }) }) },
   "oversize 8 MiB, chunked": { statuses: [413], closeOk: true, make: () => ({ headers: CHUNKED, body: bytes(8 * MiB, { chunked: true }) }) },
   "aborted after half of 512 KiB, Content-Length": {
@@ -174,6 +177,7 @@ export function tally(results) {
     const key = outcome.status ?? (outcome.aborted ? "aborted by the client" : outcome.timedOut ? "no answer (timed out)" : `closed (${outcome.closed})`);
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
+  if (results.length === 1) return `${[...counts.keys()][0]} (after ${results[0].outcome.ms} ms)`;
   return [...counts].map(([key, n]) => (n > 1 ? `${key} ×${n}` : String(key))).join(", ");
 }
 
