@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -37,15 +38,14 @@ std::string g_output;
 std::vector<std::unique_ptr<ReplaySet>> g_replay_sets;
 
 // Open signers: a worker's secret decoded and expanded once (its 64-byte libsodium
-// secret key, wiped when closed). A handle is (generation << 16) | slot, so that a
-// closed handle whose slot was reused names no signer.
-struct SignerSlot {
-  std::unique_ptr<ExpandedSigner> signer;
-  uint32_t generation = 0;
-};
-std::vector<SignerSlot> g_signers;
-constexpr uint32_t signer_slot_bits = 16;
-constexpr size_t max_signers = (1u << signer_slot_bits) - 1;
+// secret key, wiped when closed). Each open is given a handle never given before: a
+// counter of the process, below 2^53 (exact in a JavaScript number; at a million opens
+// a second it would last 285 years), so a closed handle never names a signer again,
+// and a handle names a signer only while it is in this table (issue 17.5).
+std::map<uint64_t, std::unique_ptr<ExpandedSigner>> g_signers;
+uint64_t g_last_signer_handle = 0;
+constexpr uint64_t max_signer_handle = (uint64_t{1} << 53) - 1;
+constexpr size_t max_signers = 65535;
 
 int fail(Status status) { return -static_cast<int>(status); }
 
@@ -145,21 +145,11 @@ ReplaySet *replay_set(int handle) {
   return g_replay_sets[static_cast<size_t>(handle) - 1].get();
 }
 
-// The slot of an open signer's handle, or nullptr (closed, reused, or never a handle).
-SignerSlot *open_signer_slot(int handle) {
-  if (handle <= 0) return nullptr;
-  const auto bits = static_cast<uint32_t>(handle);
-  const size_t slot = (bits & ((1u << signer_slot_bits) - 1)) - 1;
-  if (slot >= g_signers.size() || g_signers[slot].signer == nullptr ||
-      g_signers[slot].generation != (bits >> signer_slot_bits)) {
-    return nullptr;
-  }
-  return &g_signers[slot];
-}
-
-ExpandedSigner *open_signer(int handle) {
-  SignerSlot *slot = open_signer_slot(handle);
-  return slot == nullptr ? nullptr : slot->signer.get();
+// The open signer a handle names, or nullptr: closed, never given, or not an integer.
+ExpandedSigner *open_signer(double handle) {
+  if (!(handle >= 1 && handle <= static_cast<double>(max_signer_handle)) || handle != std::floor(handle)) return nullptr;
+  const auto found = g_signers.find(static_cast<uint64_t>(handle));
+  return found == g_signers.end() ? nullptr : found->second.get();
 }
 
 #ifdef __EMSCRIPTEN__
@@ -337,37 +327,29 @@ int jazzrpc_message_sign(const char *secret, size_t secret_len, const char *spec
   return output_or_fail(status, body);
 }
 
-int jazzrpc_signer_open(const char *secret, size_t secret_len) {
+double jazzrpc_signer_open(const char *secret, size_t secret_len) {
   auto signer = std::make_unique<ExpandedSigner>();
   const Status status = sign_expand(view(secret, secret_len), *signer);
   if (status != Status::ok) return fail(status);
-  size_t slot = 0;
-  while (slot < g_signers.size() && g_signers[slot].signer != nullptr) slot++;
-  if (slot == g_signers.size()) {
-    if (slot == max_signers) return fail(Status::internal);
-    g_signers.emplace_back();
-  }
-  SignerSlot &entry = g_signers[slot];
-  entry.generation = (entry.generation + 1) & 0x7fff;  // handles stay positive ints
-  if (entry.generation == 0) entry.generation = 1;
-  entry.signer = std::move(signer);
-  return static_cast<int>((entry.generation << signer_slot_bits) | static_cast<uint32_t>(slot + 1));
+  if (g_signers.size() >= max_signers || g_last_signer_handle >= max_signer_handle) return fail(Status::internal);
+  const uint64_t handle = ++g_last_signer_handle;
+  g_signers.emplace(handle, std::move(signer));
+  return static_cast<double>(handle);
 }
 
-int jazzrpc_signer_close(int handle) {
-  SignerSlot *slot = open_signer_slot(handle);
-  if (slot == nullptr) return fail(Status::invalid_argument);
-  slot->signer.reset();  // ~SecretBytes wipes
+int jazzrpc_signer_close(double handle) {
+  if (open_signer(handle) == nullptr) return fail(Status::invalid_argument);
+  g_signers.erase(static_cast<uint64_t>(handle));  // ~SecretBytes wipes
   return 0;
 }
 
-int jazzrpc_signer_id(int handle) {
+int jazzrpc_signer_id(double handle) {
   const ExpandedSigner *signer = open_signer(handle);
   if (signer == nullptr) return fail(Status::invalid_argument);
   return output(signer->signer_id);
 }
 
-int jazzrpc_signer_message_sign(int handle, const char *spec_json, size_t spec_len) {
+int jazzrpc_signer_message_sign(double handle, const char *spec_json, size_t spec_len) {
   const ExpandedSigner *signer = open_signer(handle);
   if (signer == nullptr) return fail(Status::invalid_argument);
   MessageSpec spec;

@@ -101,12 +101,15 @@ int jazzrpc_message_verify(const char *body, size_t body_len, const char *spec_j
                            double window_ms, double skew_ms, size_t max_bytes, uint32_t max_depth);
 
 /* open signers: a secret decoded and expanded once, kept in module memory until
-   closed (then wiped), for a worker that signs every response. Handles > 0; a closed
-   handle is refused (invalid argument), also after its slot was reused. */
-int jazzrpc_signer_open(const char *secret, size_t secret_len);
-int jazzrpc_signer_close(int handle);
-int jazzrpc_signer_id(int handle);  /* "signer_z…" */
-int jazzrpc_signer_message_sign(int handle, const char *spec_json, size_t spec_len);
+   closed (then wiped), for a worker that signs every response. A handle is an integer
+   from 1 to 2^53 - 1, passed as a double (exact in a JavaScript number), given once in
+   the life of the module: never again after it was closed. Any number that is not an
+   open handle is refused (invalid argument). signer_open returns the handle, or a
+   negative status. */
+double jazzrpc_signer_open(const char *secret, size_t secret_len);
+int jazzrpc_signer_close(double handle);
+int jazzrpc_signer_id(double handle);  /* "signer_z…" */
+int jazzrpc_signer_message_sign(double handle, const char *spec_json, size_t spec_len);
 
 /* jazz-tools bodies (src/jazz.h): envelope_verify plus the signer binding; writes
    {"id","signerID","createdAt","expiresAt","creator"} when the envelope parsed. */

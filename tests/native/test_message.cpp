@@ -161,7 +161,7 @@ TEST_CASE("the ABI's open signers: one per handle, refused once closed, also whe
   const auto output = [] {
     return std::string(reinterpret_cast<const char *>(jazzrpc_output_ptr()), jazzrpc_output_len());
   };
-  const int client = jazzrpc_signer_open(p.client.signer_secret.data(), p.client.signer_secret.size());
+  const double client = jazzrpc_signer_open(p.client.signer_secret.data(), p.client.signer_secret.size());
   REQUIRE(client > 0);
   REQUIRE(jazzrpc_signer_id(client) > 0);
   CHECK(output() == p.client.signer_id);
@@ -173,8 +173,8 @@ TEST_CASE("the ABI's open signers: one per handle, refused once closed, also whe
   CHECK(jazzrpc_signer_close(client) == 0);
   CHECK(jazzrpc_signer_close(client) == -static_cast<int>(Status::invalid_argument));
   CHECK(jazzrpc_signer_message_sign(client, spec.data(), spec.size()) == -static_cast<int>(Status::invalid_argument));
-  // The next signer takes the freed slot under a new handle; the old handle names nothing.
-  const int worker = jazzrpc_signer_open(p.worker.signer_secret.data(), p.worker.signer_secret.size());
+  // The next signer gets a new handle; the old handle names nothing.
+  const double worker = jazzrpc_signer_open(p.worker.signer_secret.data(), p.worker.signer_secret.size());
   REQUIRE(worker > 0);
   CHECK(worker != client);
   CHECK(jazzrpc_signer_id(client) == -static_cast<int>(Status::invalid_argument));

@@ -428,7 +428,7 @@ TEST_CASE("the C ABI leaves no secret in freed memory", "[secrets][abi]") {
   CHECK(leaks_of([] {
           // An open signer holds the expanded key until it is closed: then wiped.
           SecretInput secret;
-          const int handle = jazzrpc_signer_open(chars(secret.view()), secret.view().size());
+          const double handle = jazzrpc_signer_open(chars(secret.view()), secret.view().size());
           REQUIRE(handle > 0);
           const std::string_view spec =
               R"({"kind":"response","url":"/api/book","workerId":"co_zWorker","inResponseTo":"co_zRequest","nonce":"z1","value":{},"createdAt":1700000000000})";

@@ -44,3 +44,31 @@ test("a secret that is not one is refused when the signer is opened", () => {
   assert.throws(() => core.openSigner("signerSecret_zNotBase58!"), (error) => error.code === "ERR_BAD_KEY" || error.code === "ERR_BAD_ENCODING");
   assert.throws(() => core.openSigner(42), TypeError);
 });
+
+// Issue 17.5: a Signer is a capability. JavaScript cannot make one from a number (the
+// handle it wraps is private), and nothing but a Signer that core.openSigner made signs.
+test("a Signer cannot be made from an integer, nor its handle read or borrowed", async () => {
+  const { Signer } = await import("../../js-glue/src/entries/node.js");
+  const worker = core.signKeypair(seed(9));
+  const signer = core.openSigner(worker.signerSecret);
+  const spec = { kind: "response", url: "/a", workerId: core.accountId(worker.signerID), inResponseTo: "co_zR", nonce: "z", value: {}, createdAt: NOW };
+  try {
+    assert.equal(signer.handle, undefined, "the handle is not readable");
+    assert.deepEqual(Object.keys(signer), ["signerID"]);
+    // Every small integer a handle could be (slot 1..4, generations 0..3 of the old layout, and plain counters).
+    for (const handle of [1, 2, 3, 4, 65537, 65538, 131073, 196609, 2 ** 31 - 1]) {
+      assert.throws(() => new Signer(handle, "signer_zForged", () => {}), TypeError, `new Signer(${handle}) made a signer`);
+    }
+    // An object that only looks like one: refused, and signs nothing.
+    const fake = Object.create(Signer.prototype);
+    Object.defineProperty(fake, "handle", { value: 1 });
+    assert.throws(() => core.signMessage(fake, spec), TypeError);
+    class Borrowed extends Signer {}
+    assert.throws(() => new Borrowed(1, "signer_z", () => {}), TypeError);
+    // The real one still signs, as its key.
+    assert.equal(JSON.parse(core.signMessage(signer, spec)).signerID, worker.signerID);
+  } finally {
+    signer.close();
+  }
+  assert.throws(() => core.signMessage(signer, spec), /closed/);
+});

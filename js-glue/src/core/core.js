@@ -471,7 +471,7 @@ export class Core {
   signMessage(signer, spec) {
     if (typeof spec !== "object" || spec === null) throw new TypeError(`spec must be an object, got ${describe(spec)}`);
     refuseUnsafeRawStrings(spec, "spec");
-    if (signer instanceof Signer) this.#check("jazzrpc_signer_message_sign", signer.handle, JSON.stringify(spec));
+    if (typeof signer === "object" && signer !== null) this.#check("jazzrpc_signer_message_sign", signerHandle(signer, this.#x), JSON.stringify(spec));
     else this.#check("jazzrpc_message_sign", string(signer, "signerSecret"), JSON.stringify(spec));
     return this.#outputText();
   }
@@ -483,8 +483,15 @@ export class Core {
    */
   openSigner(signerSecret) {
     const handle = this.#check("jazzrpc_signer_open", string(signerSecret, "signerSecret"));
-    this.#check("jazzrpc_signer_id", handle);
-    const signer = new Signer(handle, this.#outputText(), (h) => {
+    let signerID;
+    try {
+      this.#check("jazzrpc_signer_id", handle);
+      signerID = this.#outputText();
+    } catch (error) {
+      this.#x.jazzrpc_signer_close(handle);
+      throw error;
+    }
+    const signer = new Signer(MINT, this.#x, handle, signerID, (h) => {
       this.#signers.unregister(signer);
       this.#x.jazzrpc_signer_close(h);
     });
@@ -582,30 +589,38 @@ export class Core {
   }
 }
 
+// What only this module can do with a Signer: make one (openSigner passes MINT) and
+// read its handle (signers holds it). JavaScript outside cannot build a Signer from a
+// number, subclass one into being, or read or borrow a handle (issue 17.5).
+const MINT = Symbol("jazzrpc.Signer");
+const signers = new WeakMap(); // Signer -> { owner: Core's exports, handle, close }
+
 /** A secret expanded once in module memory (Core#openSigner); signMessage takes it in place of the secret. */
 export class Signer {
-  #handle;
-  #close;
-
-  constructor(handle, signerID, close) {
-    this.#handle = handle;
-    this.#close = close;
+  /** Made by Core#openSigner only. */
+  constructor(mint, owner, handle, signerID, close) {
+    if (mint !== MINT || new.target !== Signer) throw new TypeError("jazzrpc: a Signer is made by core.openSigner(signerSecret)");
+    signers.set(this, { owner, handle, close });
     /** "signer_z…": the public key */
     this.signerID = signerID;
   }
 
-  get handle() {
-    if (this.#handle === 0) throw new Error("jazzrpc: this Signer was closed");
-    return this.#handle;
-  }
-
   /** Wipes the secret from module memory; the signer is unusable afterwards. Safe to call twice. */
   close() {
-    if (this.#handle === 0) return;
-    const handle = this.#handle;
-    this.#handle = 0;
-    this.#close(handle);
+    const state = signers.get(this);
+    if (state === undefined || state.handle === 0) return;
+    const handle = state.handle;
+    state.handle = 0;
+    state.close(handle);
   }
+}
+
+// The handle of a Signer the core `owner` opened; throws for anything else.
+function signerHandle(signer, owner) {
+  const state = signers.get(signer);
+  if (state === undefined || state.owner !== owner) throw new TypeError("jazzrpc: not a Signer of this core (make one with core.openSigner)");
+  if (state.handle === 0) throw new Error("jazzrpc: this Signer was closed");
+  return state.handle;
 }
 
 /** The ids claimed in one core replay set, each held until its expiresAt. */
