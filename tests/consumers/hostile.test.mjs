@@ -57,7 +57,8 @@ test("hostile traffic through node:http, Hono, Next.js, Deno.serve and workerd: 
         assert.ok(pid, `no process listens on ${url}`);
         log(`serving ${url}, pid ${pid} (${processStatus(pid)?.name})`);
         const failures = [];
-        const crashed = () => `${name}: the serving process (pid ${pid}) is gone. Its output:\n${server.output().slice(-3000)}`;
+        // A process that is gone: its output read once it has all come (stop() waits for the close of its pipes).
+        const crashed = async () => (await server.stop(), `${name}: the serving process (pid ${pid}) is gone. Its output:\n${server.output().slice(-3000)}`);
 
         // A request signed by a fresh client account, with the package's send().
         const valid = async (when) => {
@@ -87,7 +88,7 @@ test("hostile traffic through node:http, Hono, Next.js, Deno.serve and workerd: 
             if (wrong.length > 0) failures.push(`round ${round}: ${kind} -> ${tally(wrong)}`);
           }
           if (!processStatus(pid)) {
-            failures.unshift(crashed());
+            failures.unshift(await crashed());
             break;
           }
           await valid(`after round ${round}`);
@@ -103,7 +104,7 @@ test("hostile traffic through node:http, Hono, Next.js, Deno.serve and workerd: 
         if (rss.length === 3 && !(rss[2] <= RSS_RATIO * rss[1] + RSS_SLACK_KIB)) {
           failures.push(`memory grew: RSS ${rss[2]} KiB after round 2 > ${RSS_RATIO} x ${rss[1]} KiB after round 1 + ${RSS_SLACK_KIB} KiB`);
         }
-        if (rss.length === 3 && !processStatus(pid)) failures.unshift(crashed());
+        if (rss.length === 3 && !processStatus(pid)) failures.unshift(await crashed());
         assert.deepEqual(failures, [], `${name}:\n${failures.join("\n")}`);
       } finally {
         await server.stop();
