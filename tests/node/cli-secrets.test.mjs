@@ -9,6 +9,7 @@ import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, readdirSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Account } from "../../js-glue/src/entries/node.js";
 
 const BIN = fileURLToPath(new URL("../../js-glue/bin/jazzrpc.js", import.meta.url));
 // Run under a given umask (through sh, as a shell user does); stdout to a pipe unless given.
@@ -110,7 +111,7 @@ test("a --secret-file other users can read is refused (exit 2) with why and chmo
   const secretFile = join(dir, "secret");
   writeFileSync(secretFile, signerSecret + "\n");
   const sign = (file) => run(["sign", "--secret-file", file, "--now", "1700000000000"], { input: "[]" });
-  const request = (file) => run(["request", "--url", "/api/book", "--worker", "co_zx", "--value", "{}", "--secret-file", file]);
+  const request = (file) => run(["request", "--url", "/api/book", "--worker", Account.create().id, "--value", "{}", "--secret-file", file]);
   for (const mode of [0o644, 0o640, 0o604, 0o660, 0o606]) {
     chmodSync(secretFile, mode);
     for (const result of [sign(secretFile), request(secretFile)]) {
