@@ -69,6 +69,22 @@ export function exchange(port, { method = "POST", path = "/api/book", headers = 
   });
 }
 
+/**
+ * The issue's request, as a user's code sends it: Node's fetch() POSTing `"x".repeat(size)`.
+ * Resolves to { status } or { closed: the cause's code } (fetch failed: the connection closed).
+ */
+export async function fetchExchange(port, size, limitMs = 20_000) {
+  const started = Date.now();
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/api/book`, { method: "POST", body: "x".repeat(size), signal: AbortSignal.timeout(limitMs) });
+    await response.arrayBuffer().catch(() => {});
+    return { status: response.status, ms: Date.now() - started };
+  } catch (error) {
+    if (error.name === "TimeoutError") return { timedOut: true, ms: Date.now() - started };
+    return { closed: error.cause?.code ?? error.cause?.message ?? error.message, ms: Date.now() - started };
+  }
+}
+
 // Body writers
 const fill = (n) => Buffer.alloc(n, 0x78); // "xxxx…", as `"x".repeat(n)`
 
@@ -116,6 +132,7 @@ export const KINDS = {
   "oversize 8 MiB, Content-Length, body held back": { statuses: [413], closeOk: true, limitMs: 15_000, make: () => ({ headers: declared(8 * MiB) }) },
   "oversize 2 MiB, chunked": { statuses: [413], closeOk: true, make: () => ({ headers: CHUNKED, body: bytes(2 * MiB, { chunked: true }) }) },
   "oversize 8 MiB, chunked": { statuses: [413], closeOk: true, make: () => ({ headers: CHUNKED, body: bytes(8 * MiB, { chunked: true }) }) },
+  "oversize 2 MiB, fetch()": { statuses: [413], closeOk: true, fetch: 2 * MiB },
   "aborted after half of 512 KiB, Content-Length": {
     statuses: [],
     abortOk: true,
@@ -144,10 +161,11 @@ const MANY = ["oversize 2 MiB, Content-Length", "not JSON", "oversize 2 MiB, chu
 export const MANY_AT_ONCE = 50;
 
 /**
- * One round of every kind, one after the other, then MANY_AT_ONCE at once.
+ * One round of every kind, one after the other, then MANY_AT_ONCE at once, with
+ * `alongside()` (a valid request) started in the middle of them.
  * @returns {Promise<Array<{ kind: string, outcome: object, ok: boolean }>>}
  */
-export async function hostileRound(port) {
+export async function hostileRound(port, alongside = async () => {}) {
   const results = [];
   const judge = (kind, outcome) => {
     const rule = KINDS[kind];
@@ -158,14 +176,14 @@ export async function hostileRound(port) {
     return { kind, outcome, ok };
   };
   for (const [kind, rule] of Object.entries(KINDS)) {
-    results.push(judge(kind, await exchange(port, { limitMs: rule.limitMs, ...rule.make() })));
+    const outcome = rule.fetch ? await fetchExchange(port, rule.fetch, rule.limitMs) : await exchange(port, { limitMs: rule.limitMs, ...rule.make() });
+    results.push(judge(kind, outcome));
   }
-  const many = await Promise.all(
-    Array.from({ length: MANY_AT_ONCE }, (_, i) => {
-      const kind = MANY[i % MANY.length];
-      return exchange(port, { limitMs: 30_000, ...KINDS[kind].make() }).then((outcome) => judge(kind, outcome));
-    }),
-  );
+  const burst = Array.from({ length: MANY_AT_ONCE }, (_, i) => {
+    const kind = MANY[i % MANY.length];
+    return exchange(port, { limitMs: 30_000, ...KINDS[kind].make() }).then((outcome) => judge(kind, outcome));
+  });
+  const [many] = await Promise.all([Promise.all(burst), alongside()]);
   for (const result of many) results.push({ ...result, kind: `${MANY_AT_ONCE} at once: ${result.kind}` });
   return results;
 }
