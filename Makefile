@@ -94,7 +94,7 @@ pack: setup-build
 	@$(MAKE) --no-print-directory -o setup wasm
 	@node scripts/pack.mjs $(PACK_DIR)
 
-test-consumers: pack
+test-consumers: setup pack
 	@echo "== consumers of the packed tarball: fresh projects in temp dirs (tests/consumers)"
 	@node --test --test-concurrency=1 tests/consumers/
 

@@ -27,6 +27,7 @@ export const README_FILES = {
   hono: { "bookEventTicket.js": "bookEventTicket.js", "events.js": "events.js", "client.js": "client.js", "hono/server.js": "server.js" },
   next: { "bookEventTicket.js": "bookEventTicket.js", "events.js": "events.js", "client.js": "client.js", "next/app/api/book/route.js": "app/api/book/route.js" },
   vite: { "bookEventTicket.js": "bookEventTicket.js", "events.js": "events.js", "browser/main.js": "src/main.js" },
+  bun: { "bookEventTicket.js": "bookEventTicket.js", "events.js": "events.js", "server.js": "server.js", "client.js": "client.js", "bun/server.js": "bun/server.js" },
 };
 
 /** Every dependency of a consumer, pinned exactly (jazzrpc itself is the tarball). */
