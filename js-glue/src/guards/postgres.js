@@ -65,7 +65,9 @@ function tableNames(table) {
   }
   const quoted = parts.map((part) => `"${part}"`).join(".");
   const index = `"${parts[parts.length - 1]}_keep_until"`;
-  return { quoted, index };
+  // The index lives in its table's schema.
+  const qualifiedIndex = parts.length === 2 ? `"${parts[0]}".${index}` : index;
+  return { quoted, index, qualifiedIndex };
 }
 
 function checkInteger(name, value, min, max) {
@@ -203,7 +205,7 @@ export function postgresExactlyOnce(db, options = {}) {
     now = Date.now,
     onError = (error) => console.warn(`jazzrpc: postgresExactlyOnce could not sweep ${table}: ${error?.message ?? error}`),
   } = options ?? {};
-  const { quoted, index } = tableNames(table);
+  const { quoted, index, qualifiedIndex } = tableNames(table);
   checkInteger("lockTimeoutMs", lockTimeoutMs, 1, MAX_LOCK_TIMEOUT_MS);
   checkInteger("sweepEveryMs", sweepEveryMs, 0, MAX_LOCK_TIMEOUT_MS);
   checkInteger("sweepLimit", sweepLimit, 1, 1_000_000);
@@ -242,6 +244,12 @@ export function postgresExactlyOnce(db, options = {}) {
   }
 
   async function create() {
+    // Only what is missing: CREATE INDEX IF NOT EXISTS takes a lock on the table that
+    // waits for every open transaction on it (another process's runs) even when the
+    // index exists.
+    const exists = async () =>
+      (await driver.query("SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AS ok", [quoted, qualifiedIndex])).rows[0].ok === true;
+    if (await exists()) return;
     if (driver.kind === "pglite") {
       await driver.query(sql.create);
       await driver.query(sql.index);
@@ -250,11 +258,11 @@ export function postgresExactlyOnce(db, options = {}) {
     // Processes starting together: one creates, the others wait for it (CREATE ... IF NOT
     // EXISTS alone can fail on the catalog's unique index when two run at once).
     await driver.transaction(async (conn) => {
-      await conn.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`jazzrpc:${quoted}`]);
+      await conn.query("SELECT pg_advisory_xact_lock(hashtext('jazzrpc: create tables'))");
       await conn.query(sql.create);
       await conn.query(sql.index);
       return { commit: true };
-    }, lockTimeoutMs > 60_000 ? lockTimeoutMs : 60_000);
+    }, Math.max(lockTimeoutMs, 60_000));
   }
 
   /** Deletes at most sweepLimit rows whose keep_until has passed; resolves to how many. */
@@ -338,11 +346,15 @@ export function postgresExactlyOnce(db, options = {}) {
     if (storedAs !== undefined && typeof storedAs !== "function") throw new TypeError("run: storedAs must be a function");
     if (typeof work !== "function") throw new TypeError("run: work must be a function");
     const t = now();
-    await ready();
-    maybeSweep(t);
     // Past its window: an id is answered from its row, never run.
-    if (expiresAt < t) return lookup(id);
+    if (expiresAt < t) {
+      await ready();
+      maybeSweep(t);
+      return lookup(id);
+    }
 
+    // Copies of an id this process runs wait here first, before touching the db (with
+    // PGlite, any query waits for the transaction in progress to end).
     const started = Date.now();
     for (let other = inflight.get(id); other !== undefined; other = inflight.get(id)) {
       const left = lockTimeoutMs - (Date.now() - started);
@@ -353,6 +365,8 @@ export function postgresExactlyOnce(db, options = {}) {
     inflight.set(id, mine);
     running.add(mine);
     try {
+      await ready();
+      maybeSweep(t);
       const waitMs = Math.max(1, lockTimeoutMs - (Date.now() - started));
       const until = Math.ceil(Math.max(expiresAt, keepUntil ?? t + DAY_MS));
       return await claimAndRun(id, Math.ceil(expiresAt), until, work, storedAs, waitMs);
