@@ -98,7 +98,21 @@ export async function startPostgres() {
     if (!gone) shutdown("immediate");
     removeDir();
   };
+  // Stopped by a signal (a runner's timeout), the test process still shuts the server
+  // down and removes its folder, then dies of the same signal.
+  const onSignal = (signal) => {
+    forget();
+    onExit();
+    process.kill(process.pid, signal);
+  };
+  const forget = () => {
+    process.removeListener("exit", onExit);
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+  };
   process.once("exit", onExit);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
 
   const config = { host: "127.0.0.1", port, user: "postgres", database: "postgres" };
   const deadline = Date.now() + 30_000;
@@ -112,7 +126,7 @@ export async function startPostgres() {
     } catch (error) {
       await client.end().catch(() => {});
       if (gone || Date.now() > deadline) {
-        process.removeListener("exit", onExit);
+        forget();
         if (!gone) shutdown("immediate");
         removeDir();
         throw new Error(`postgres did not accept connections on 127.0.0.1:${port} (${error.message}): ${log}`);
@@ -128,7 +142,7 @@ export async function startPostgres() {
     pid: child.pid,
     stop: () =>
       (stopped ??= (async () => {
-        process.removeListener("exit", onExit);
+        forget();
         if (!gone) {
           shutdown("fast");
           let timer;
