@@ -12,7 +12,10 @@
 # found; exits 1 when anything was (the input is in build/fuzz/artifacts/<target>/).
 #
 # Environment: FUZZ_CC / FUZZ_CXX (clang-14 / clang++-14), FUZZ_JOBS (build jobs, 2),
-# FUZZ_TIMEOUT (seconds one input may take, 10), FUZZ_RSS_MB (2048), FUZZ_MAX_LEN (1048576).
+# FUZZ_TIMEOUT (seconds one input may take, 10), FUZZ_RSS_MB (2048), FUZZ_MAX_LEN (1048576),
+# FUZZ_FLAGS (more libFuzzer flags, e.g. -len_control=0 to mutate large inputs at once),
+# FUZZ_SEEDS (a folder whose <target>/ subfolders are read as more seeds, e.g. inputs
+# near 1 MiB made by tests/fuzz/make_large_seeds.mjs).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -63,7 +66,7 @@ max_len=${FUZZ_MAX_LEN:-1048576}
 summary="$OUT/summary.txt"
 {
   dirty=$(git status --porcelain -- src wasm 2>/dev/null | wc -l)
-  echo "jazzrpc fuzz run: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $seconds s per target$([ $smoke = 1 ] && echo ' (smoke)'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$([ "$dirty" != 0 ] && echo ", with uncommitted changes to $dirty files in src/ and wasm/")"
+  echo "jazzrpc fuzz run: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $seconds s per target$([ $smoke = 1 ] && echo ' (smoke)')${FUZZ_FLAGS:+, flags $FUZZ_FLAGS}${FUZZ_SEEDS:+, seeds of $FUZZ_SEEDS}, commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$([ "$dirty" != 0 ] && echo ", with uncommitted changes to $dirty files in src/ and wasm/")"
   printf '%-15s %12s %9s %7s %7s %7s  %s\n' target executions exec/s cov ft corpus result
 } >"$summary"
 
@@ -98,9 +101,12 @@ for t in "${targets[@]}"; do
   fi
   mkdir -p "$corpus"
   rc=0
+  extra_seeds=()
+  [ -n "${FUZZ_SEEDS:-}" ] && [ -d "$FUZZ_SEEDS/$t" ] && extra_seeds=("$FUZZ_SEEDS/$t")
+  # shellcheck disable=SC2086 # FUZZ_FLAGS is a list of flags
   "$bin" -max_total_time="$seconds" -max_len="$max_len" -timeout="${FUZZ_TIMEOUT:-10}" \
     -rss_limit_mb="${FUZZ_RSS_MB:-2048}" -dict="$FUZZ_DIR/jazzrpc.dict" -print_final_stats=1 \
-    -artifact_prefix="$OUT/artifacts/$t/" "$corpus" "$FUZZ_DIR/corpus/$t" >"$log" 2>&1 || rc=$?
+    -artifact_prefix="$OUT/artifacts/$t/" ${FUZZ_FLAGS:-} "$corpus" "$FUZZ_DIR/corpus/$t" ${extra_seeds[@]+"${extra_seeds[@]}"} >"$log" 2>&1 || rc=$?
 
   # The last status line: "#<runs> <event> cov: <n> ft: <n> corp: <n>/<size> ..."
   status_line=$(grep -E '^#[0-9]+' "$log" | tail -n1 || true)
