@@ -27,11 +27,11 @@ const ctx = { lib, z, v };
 let n = 0;
 for (const s of guardScenarios) {
   test(`RedisReplayGuard: ${s.name}`, () =>
-    s.fn(ctx, (now) => new lib.RedisReplayGuard({ client, prefix: `t${++n}:`, now })));
+    s.fn(ctx, (now) => new lib.RedisReplayGuard({ client, prefix: `t${++n}:`, now, skewMs: 0 })));
 }
 
 test("RedisReplayGuard: an id expires with its window", async () => {
-  const guard = new lib.RedisReplayGuard({ client, prefix: "ttl:" });
+  const guard = new lib.RedisReplayGuard({ client, prefix: "ttl:", skewMs: 0 });
   assert.equal(await guard.claim("co_zTtl", Date.now() + 150), true);
   assert.equal(await guard.claim("co_zTtl", Date.now() + 150), false);
   await new Promise((r) => setTimeout(r, 300));
