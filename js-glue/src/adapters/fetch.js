@@ -9,7 +9,7 @@
 import { startWorker } from "../rpc/account.js";
 import { JazzRequestError } from "../rpc/request-error.js";
 import { answerError } from "../rpc/answer.js";
-import { checkOptions } from "../rpc/options.js";
+import { SERVE_OPTIONS, checkOptions } from "../rpc/options.js";
 
 /**
  * @param {object | Array<[object, Function]>} routeOrRoutes a route (then `handler`), or a list of [route, handler]
@@ -18,7 +18,9 @@ import { checkOptions } from "../rpc/options.js";
  *   worker: an Account, or (env) => an Account or a promise of one (default: startWorker from the environment);
  *   replayGuard: a guard, or (env) => a guard (default: the worker's, else one per instance in memory);
  *   any other option is handle()'s (exactlyOnce, duplicates, onError, limits…).
- * @returns {(request: Request, env?: object) => Promise<Response>}
+ *   The handler gets (value, madeBy, context) with context.request, context.id, and the
+ *   env and ctx the platform passed (Workers' env and ExecutionContext).
+ * @returns {(request: Request, env?: object, ctx?: object) => Promise<Response>}
  */
 export function toFetchHandler(routeOrRoutes, handlerOrOptions, maybeOptions) {
   const several = Array.isArray(routeOrRoutes);
@@ -29,21 +31,28 @@ export function toFetchHandler(routeOrRoutes, handlerOrOptions, maybeOptions) {
     if (typeof handler !== "function") throw new TypeError(`toFetchHandler: the handler of ${route.url} must be a function`);
   }
   const byPath = new Map(pairs.map(([route, handler]) => [route.path, { route, handler }]));
+  checkOptions(options, SERVE_OPTIONS, "toFetchHandler options"); // a wrong option is a TypeError now, not a failing request later
   const { worker: givenWorker, replayGuard: givenGuard, ...handleOptions } = options;
-  checkOptions(handleOptions); // a wrong option is a TypeError now, not a failing request later
   const workerOf = lazyWorker(givenWorker);
-  return async function fetchHandler(request, env) {
+  return async function fetchHandler(request, env, ctx) {
     try {
       const entry = several ? byPath.get(new URL(request.url).pathname) : { route: pairs[0][0], handler: pairs[0][1] };
-      if (!entry) throw new JazzRequestError("Not found", 404);
-      const worker = await workerOf(env);
-      const replayGuard = typeof givenGuard === "function" ? givenGuard(env) : givenGuard;
-      return await entry.route.handle(request, worker, entry.handler, replayGuard ? { ...handleOptions, replayGuard } : handleOptions);
+      if (!entry) throw new JazzRequestError("Not found", 404, undefined, { reason: "ERR_NOT_FOUND" });
+      const platformEnv = isServer(env) ? undefined : env;
+      const worker = await workerOf(platformEnv);
+      const replayGuard = typeof givenGuard === "function" ? givenGuard(platformEnv) : givenGuard;
+      const perRequest = { ...handleOptions, env: platformEnv ?? handleOptions.env, ctx: isServer(env) ? handleOptions.ctx : (ctx ?? handleOptions.ctx) };
+      if (replayGuard) perRequest.replayGuard = replayGuard;
+      return await entry.route.handle(request, worker, entry.handler, perRequest);
     } catch (error) {
       return answerError(error, options); // a worker that cannot be made: 500, told to onError (or console.error)
     }
   };
 }
+
+// Bun.serve and Deno.serve pass their server or connection info as the second
+// argument: not an environment.
+const isServer = (x) => x !== null && typeof x === "object" && (typeof x.requestIP === "function" || typeof x.upgrade === "function" || "remoteAddr" in x);
 
 // The worker, made once (again after a failure) on the first request.
 function lazyWorker(given) {

@@ -56,17 +56,17 @@ export class NodeBody {
       };
       const onData = (chunk) => {
         total += chunk.length;
-        if (total > maxBytes) finish(new JazzRequestError(TOO_LARGE.message, TOO_LARGE.status));
+        if (total > maxBytes) finish(new JazzRequestError(TOO_LARGE.message, TOO_LARGE.status, undefined, { reason: TOO_LARGE.code }));
         else chunks.push(chunk);
       };
       const onEnd = () => finish(null);
-      const onAborted = () => finish(new JazzRequestError(BODY_INCOMPLETE.message, BODY_INCOMPLETE.status));
+      const onAborted = () => finish(new JazzRequestError(BODY_INCOMPLETE.message, BODY_INCOMPLETE.status, undefined, { reason: BODY_INCOMPLETE.code }));
       const onClose = () => {
         if (!req.complete) onAborted();
       };
-      const timer = setTimeout(() => finish(new JazzRequestError(BODY_TIMED_OUT.message, BODY_TIMED_OUT.status)), timeoutMs);
+      const timer = setTimeout(() => finish(new JazzRequestError(BODY_TIMED_OUT.message, BODY_TIMED_OUT.status, undefined, { reason: BODY_TIMED_OUT.code })), timeoutMs);
       if (req.complete || req.readableEnded) {
-        finish(req.complete ? null : new JazzRequestError(BODY_INCOMPLETE.message, BODY_INCOMPLETE.status));
+        finish(req.complete ? null : new JazzRequestError(BODY_INCOMPLETE.message, BODY_INCOMPLETE.status, undefined, { reason: BODY_INCOMPLETE.code }));
         return;
       }
       req.on("data", onData);
@@ -105,7 +105,7 @@ export class NodeBody {
     const onAborted = () => {
       if (closed) return;
       stop();
-      controller.error(new JazzRequestError(BODY_INCOMPLETE.message, BODY_INCOMPLETE.status));
+      controller.error(new JazzRequestError(BODY_INCOMPLETE.message, BODY_INCOMPLETE.status, undefined, { reason: BODY_INCOMPLETE.code }));
     };
     return new ReadableStream(
       {

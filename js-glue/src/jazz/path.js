@@ -55,15 +55,15 @@ async function importAndLoadCreator(contentPieces, verdict, loadAs) {
   const node = loadAs.$jazz.localNode;
   importContentPieces(dependedOnPieces(contentPieces, verdict.id), loadAs);
   const coValue = await node.loadCoValueCore(verdict.id);
-  if (!coValue.isAvailable()) throw new JazzRequestError("Value not found", 400);
+  if (!coValue.isAvailable()) throw new JazzRequestError("Value not found", 400, undefined, { reason: "ERR_MALFORMED" });
   const session = coValue.getValidSortedTransactions().at(0)?.txID.sessionID;
   const creatorId = session && cojsonInternals.accountOrAgentIDfromSessionID(session);
   if (creatorId !== verdict.creator) {
-    throw new JazzRequestError("Request payload is not valid, the creator is not a valid account", 400);
+    throw new JazzRequestError("Request payload is not valid, the creator is not a valid account", 400, undefined, { reason: "ERR_MALFORMED" });
   }
   const creator = await Account.load(creatorId, { loadAs });
-  if (!creator.$isLoaded) throw new JazzRequestError("Creator account not found", 400);
-  if (signerOf(creator) !== verdict.signerID) throw new JazzRequestError("Request is not signed by its creator", 401);
+  if (!creator.$isLoaded) throw new JazzRequestError("Creator account not found", 400, undefined, { reason: "ERR_MALFORMED" });
+  if (signerOf(creator) !== verdict.signerID) throw new JazzRequestError("Request is not signed by its creator", 401, undefined, { reason: "ERR_UNBOUND_SIGNER" });
   return creator;
 }
 
@@ -77,7 +77,7 @@ export async function verifyJazzRequest({ bodyText, verdict, worker, request }) 
   const { contentPieces } = JSON.parse(bodyText);
   const madeBy = await importAndLoadCreator(contentPieces, verdict, worker);
   const value = await loadAs(request, verdict.id, worker, request.jazzResolve);
-  if (!value.$isLoaded) throw new JazzRequestError("Value not found", 400);
+  if (!value.$isLoaded) throw new JazzRequestError("Value not found", 400, undefined, { reason: "ERR_MALFORMED" });
   return { madeBy, value };
 }
 
@@ -104,11 +104,11 @@ export async function handleJazzRequest({ madeBy, value, worker, handler, respon
 async function loadWorkerAccountOrGroup(id, loadAs) {
   const node = loadAs.$jazz.localNode;
   const coValue = await node.loadCoValueCore(id);
-  if (!coValue.isAvailable()) throw new JazzRequestError("Worker account not found", 400);
+  if (!coValue.isAvailable()) throw new JazzRequestError("Worker account not found", 400, undefined, { reason: "ERR_WRONG_WORKER" });
   const account = await Account.load(id, { loadAs }).catch(() => null);
   if (account?.$isLoaded) return account;
   const group = await Group.load(id, { loadAs });
-  if (!group.$isLoaded) throw new JazzRequestError("Worker group not found", 400);
+  if (!group.$isLoaded) throw new JazzRequestError("Worker group not found", 400, undefined, { reason: "ERR_WRONG_WORKER" });
   return group;
 }
 
@@ -123,22 +123,38 @@ export async function prepareJazzRequest({ workerId, values, owner, request, res
   group.addMember(target, "writer");
   const envelope = schema.create(values ?? {}, group);
   const contentPieces = (await exportCoValue(schema, envelope.$jazz.id, { resolve: true, loadAs: owner, bestEffortResolution: true })) ?? [];
-  const body = getCore().signEnvelope({ contentPieces, id: envelope.$jazz.id, createdAt: now() }, signerSecretOf(owner));
+  const createdAt = now();
+  const body = getCore().signEnvelope({ contentPieces, id: envelope.$jazz.id, createdAt }, signerSecretOf(owner));
+  return { body, readPayload: responseReader({ target, owner, response, now, verifyOptions, createdAt }) };
+}
 
-  async function readPayload(payloadText) {
-    const verdict = getCore().verifyJazzMessage(payloadText, { ...verifyOptions, now: now() });
-    if (!verdict.ok) throw new JazzRequestError(`Response refused: ${verdict.message}`, 502, { code: verdict.code });
+/**
+ * The reader of the worker's answers to a body prepared earlier (route.deliver()):
+ * `owner` is the account that signed it, `createdAt` the body's.
+ */
+export async function jazzResponseReader({ workerId, owner, response, now, verifyOptions, createdAt }) {
+  const target = await loadWorkerAccountOrGroup(workerId, owner);
+  return responseReader({ target, owner, response, now, verifyOptions, createdAt });
+}
+
+function responseReader({ target, owner, response, now, verifyOptions, createdAt }) {
+  return async function readPayload(payloadText) {
+    // A stored answer replayed later is as old as the first handling: any answer made
+    // since the request was created is in time (it names this request, so it cannot be older).
+    const at = now();
+    const window = Math.max(verifyOptions.window, at - createdAt + verifyOptions.window + verifyOptions.skew);
+    const verdict = getCore().verifyJazzMessage(payloadText, { ...verifyOptions, window, now: at });
+    if (!verdict.ok) throw new JazzRequestError(`Response refused: ${verdict.message}`, 502, { code: verdict.code }, { reason: "ERR_RESPONSE_REFUSED" });
     // The response must come from the worker: the worker account itself, or a
     // member of the worker group allowed to write for it.
     const isWorker =
       target instanceof Account
         ? verdict.creator === target.$jazz.id
         : ["admin", "manager", "writer"].includes(target.getRoleOf(verdict.creator));
-    if (!isWorker) throw new JazzRequestError("Response refused: not signed by the worker", 502, { code: "ERR_WRONG_SIGNER" });
+    if (!isWorker) throw new JazzRequestError("Response refused: not signed by the worker", 502, { code: "ERR_WRONG_SIGNER" }, { reason: "ERR_RESPONSE_REFUSED" });
     await importAndLoadCreator(JSON.parse(payloadText).contentPieces, verdict, owner);
     const value = await loadAs(response, verdict.id, owner, response.jazzResolve);
-    if (!value.$isLoaded) throw new JazzRequestError("Response payload is not valid", 502);
+    if (!value.$isLoaded) throw new JazzRequestError("Response payload is not valid", 502, undefined, { reason: "ERR_RESPONSE_SCHEMA" });
     return value;
-  }
-  return { body, readPayload };
+  };
 }

@@ -7,6 +7,9 @@ import { MemoryReplayGuard } from "../guards/memory.js";
 
 const SECRET = Symbol("secret");
 
+/** A jazz-tools Account (or anything carrying its $jazz handle): the jazz-tools path. */
+export const isJazzAccount = (x) => x !== null && typeof x === "object" && typeof x.$jazz === "object" && x.$jazz?.localNode !== undefined;
+
 /** crypto.getRandomValues, with the reason it fails at a Worker's top level. */
 function randomSeed() {
   try {

@@ -10,9 +10,15 @@ import { ALREADY_HANDLED } from "../core/errors.js";
 
 const JSON_HEADERS = Object.freeze({ "Content-Type": "application/json" });
 const ERROR_HEADERS = Object.freeze({ "Content-Type": "application/json", "X-Jazz-Request-Error": "true" });
-const INTERNAL = '{"message":"Internal server error","code":500}';
+const INTERNAL = '{"message":"Internal server error","code":500,"reason":"ERR_INTERNAL"}';
 /** What a duplicate of a request still running is told; send() retries it. */
 export const BEING_HANDLED = Object.freeze({ code: "ERR_BEING_HANDLED", status: 409, message: "Request is being handled, retry" });
+/** What a duplicate of a request whose answer was not kept is told: definitive, never a retry loop. */
+export const ANSWER_NOT_STORED = Object.freeze({
+  code: "ERR_ANSWER_NOT_STORED",
+  status: 500,
+  message: "Request was handled, but its answer was not kept (too large, or dropped at the guard's cap)",
+});
 const RETRY_AFTER_SECONDS = "1";
 
 /** A success: the signed payload. */
@@ -53,35 +59,41 @@ export const byteLength = (text) => (text.length * 3 <= 1024 ? text.length : enc
  * The answer to anything handle() caught. A JazzRequestError of ours (a refusal,
  * or the handler's own, already read into plain values) is answered as it says;
  * everything else, and a JazzRequestError that cannot be written, is a 500 told to
- * onError.
+ * onError. `info` ({ route, requestId }) goes into the log line.
  */
-export function answerForError(error, opts) {
+export function answerForError(error, opts, info) {
   if (isOurs(error)) {
     try {
-      return errorAnswer(error);
+      return { ...errorAnswer(error), fromHandler: error.fromHandler === true };
     } catch (cause) {
-      report(opts, new Error("the handler's JazzRequestError cannot be sent: its details are not JSON", { cause }));
+      report(opts, new Error("the handler's JazzRequestError cannot be sent: its details are not JSON", { cause }), { ...info, status: 500, reason: "ERR_INTERNAL" });
       return internalAnswer();
     }
   }
-  report(opts, error);
+  report(opts, error, { ...info, status: 500, reason: "ERR_INTERNAL" });
   return internalAnswer();
 }
 
 /** The Response to anything handle() caught. */
-export const answerError = (error, opts) => responseOf(answerForError(error, opts));
+export const answerError = (error, opts, info) => responseOf(answerForError(error, opts, info));
 
 /**
  * The answer to a duplicate of a request id. "replay" (the default): the stored
- * answer with X-Jazz-Replayed, or 409 with Retry-After while the first is running
- * (or when its answer was too large to store). "reject": 400 already handled.
+ * answer with X-Jazz-Replayed, 409 with Retry-After while the first is running, and
+ * ERR_ANSWER_NOT_STORED (definitive) when its answer was not kept. "reject": 400
+ * already handled.
  */
 export function duplicateResponse(claim, mode) {
   if (mode !== "reject" && claim.state === "done" && claim.answer) return responseOf(claim.answer, { "X-Jazz-Replayed": "true" });
-  if (mode !== "reject" && (claim.state === "running" || claim.state === "done")) {
-    return responseOf(errorAnswer(new JazzRequestError(BEING_HANDLED.message, BEING_HANDLED.status)), { "Retry-After": RETRY_AFTER_SECONDS });
+  if (mode !== "reject" && claim.state === "done") {
+    return responseOf(errorAnswer(new JazzRequestError(ANSWER_NOT_STORED.message, ANSWER_NOT_STORED.status, undefined, { reason: ANSWER_NOT_STORED.code })));
   }
-  return responseOf(errorAnswer(new JazzRequestError(ALREADY_HANDLED.message, ALREADY_HANDLED.status)));
+  if (mode !== "reject" && claim.state === "running") {
+    return responseOf(errorAnswer(new JazzRequestError(BEING_HANDLED.message, BEING_HANDLED.status, undefined, { reason: BEING_HANDLED.code })), {
+      "Retry-After": RETRY_AFTER_SECONDS,
+    });
+  }
+  return responseOf(errorAnswer(new JazzRequestError(ALREADY_HANDLED.message, ALREADY_HANDLED.status, undefined, { reason: ALREADY_HANDLED.code })));
 }
 
 function isOurs(error) {
@@ -92,12 +104,45 @@ function isOurs(error) {
   }
 }
 
-/** Tells onError, or console.error when there is none; never throws. */
-export function report(opts, error) {
+/**
+ * Tells onError(error, info), or logs one line (route, request id, status, reason),
+ * then the cause, when there is none; never throws. info: { route, requestId, status, reason }.
+ */
+export function report(opts, error, info = {}) {
   try {
-    if (typeof opts?.onError === "function") opts.onError(error);
-    else console.error("jazzrpc: handle() answered 500 or 503 because of:", error);
+    if (typeof opts?.onError === "function") {
+      opts.onError(error, info);
+      return;
+    }
   } catch {
-    // an onError (or a thrown value's inspection) that throws must not turn an answer into a rejection
+    // an onError that throws must not turn an answer into a rejection
+    return;
   }
+  try {
+    const { route = "?", requestId = "-", status = "-", reason = "-" } = info;
+    console.error(`jazzrpc: ${route} request ${requestId}: ${status} ${reason}:`, describeCause(error));
+  } catch {
+    // a thrown value whose inspection throws
+  }
+}
+
+// The cause, printed in full: a schema failure's issues as JSON rather than "[Array]".
+function describeCause(error) {
+  let text;
+  try {
+    text = error instanceof Error ? error.stack ?? String(error) : String(error);
+  } catch {
+    return "(a value that cannot be printed)";
+  }
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++) {
+    if (cause.details?.issues) {
+      try {
+        text += `\n  issues: ${JSON.stringify(cause.details.issues)}`;
+      } catch {
+        // issues that JSON cannot write
+      }
+    }
+    if (cause.cause instanceof Error && cause.cause !== cause) text += `\n  caused by: ${cause.cause.stack ?? cause.cause}`;
+  }
+  return text;
 }

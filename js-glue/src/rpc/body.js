@@ -16,7 +16,7 @@ export const BODY_INCOMPLETE = Object.freeze({ code: "ERR_BODY_INCOMPLETE", stat
  */
 export const BODY_SOURCE = Symbol.for("jazzrpc.bodySource");
 
-const tooLarge = () => new JazzRequestError(TOO_LARGE.message, TOO_LARGE.status);
+const tooLarge = () => new JazzRequestError(TOO_LARGE.message, TOO_LARGE.status, undefined, { reason: TOO_LARGE.code });
 
 /**
  * @param {Request} request
@@ -42,10 +42,17 @@ export async function readBody(request, maxBytes, timeoutMs) {
   let total = 0;
   try {
     for (;;) {
-      const step = await Promise.race([reader.read(), deadline]);
+      let step;
+      try {
+        step = await Promise.race([reader.read(), deadline]);
+      } catch (cause) {
+        // The platform's stream failed: the client went away mid-body (Hono's "aborted",
+        // Deno's BadResource, workerd's "Network connection lost"). Not a server error.
+        throw new JazzRequestError(BODY_INCOMPLETE.message, BODY_INCOMPLETE.status, undefined, { cause, reason: BODY_INCOMPLETE.code });
+      }
       if (step === null) {
         reader.cancel().catch(() => {});
-        throw new JazzRequestError(BODY_TIMED_OUT.message, BODY_TIMED_OUT.status);
+        throw new JazzRequestError(BODY_TIMED_OUT.message, BODY_TIMED_OUT.status, undefined, { reason: BODY_TIMED_OUT.code });
       }
       if (step.done) break;
       const chunk = step.value;

@@ -15,7 +15,8 @@ export const DEFAULTS = Object.freeze({
   guardTimeoutMs: 5_000,
   bodyTimeoutMs: 10_000,
   duplicates: "replay",
-  maxStoredAnswerBytes: 32 * 1024,
+  maxStoredAnswerBytes: 1 << 20,
+  answerTtlMs: 24 * 60 * 60 * 1000,
 });
 
 const isObject = (x) => x !== null && typeof x === "object";
@@ -50,12 +51,19 @@ const CHECKS = {
     if (v !== "replay" && v !== "reject") throw new TypeError(`jazzrpc: option 'duplicates' must be "replay" or "reject", got ${String(v)}`);
   },
   maxStoredAnswerBytes: (v) => integer("maxStoredAnswerBytes", v, 0, 2 ** 31 - 1),
+  answerTtlMs: (v) => duration("answerTtlMs", v, { min: 0, max: Number.MAX_SAFE_INTEGER }),
   exactlyOnce: (v) => {
-    if (v !== undefined && (!isObject(v) || typeof v.transaction !== "function" || typeof v.begin !== "function" || typeof v.complete !== "function")) {
-      throw new TypeError("jazzrpc: option 'exactlyOnce' must come from exactlyOnce(ctx) (jazzrpc/cloudflare)");
+    const synchronous = isObject(v) && typeof v.transaction === "function" && typeof v.begin === "function" && typeof v.complete === "function";
+    const asynchronous = isObject(v) && v.kind === "async" && typeof v.run === "function";
+    if (v !== undefined && !synchronous && !asynchronous) {
+      throw new TypeError("jazzrpc: option 'exactlyOnce' must come from exactlyOnce(ctx) (jazzrpc/cloudflare) or postgresExactlyOnce(db) (jazzrpc/node)");
     }
   },
   retry: (v) => checkRetry(v),
+  env: () => {},
+  ctx: (v) => {
+    if (v !== undefined && !isObject(v)) throw new TypeError("jazzrpc: option 'ctx' must be the platform's execution context (an object)");
+  },
   replayGuard: (v) => {
     if (v !== undefined && (!isObject(v) || typeof v.claim !== "function")) {
       throw new TypeError("jazzrpc: option 'replayGuard' must have a claim(id, expiresAt) method");
@@ -63,15 +71,17 @@ const CHECKS = {
   },
 };
 
-/** send()'s retry policy: false, or { attempts, baseDelayMs, maxDelayMs }. */
-export const RETRY_DEFAULTS = Object.freeze({ attempts: 5, baseDelayMs: 250, maxDelayMs: 5_000 });
+/** send()'s retry policy: false, or { attempts, baseDelayMs, maxDelayMs, budgetMs }. Rides out a 30 s outage. */
+export const RETRY_DEFAULTS = Object.freeze({ attempts: 30, baseDelayMs: 250, maxDelayMs: 4_000, budgetMs: 45_000 });
 
 function checkRetry(v) {
   if (v === undefined || v === false || v === true) return;
-  if (!isObject(v)) throw new TypeError("jazzrpc: option 'retry' must be false or { attempts, baseDelayMs, maxDelayMs }");
-  if (v.attempts !== undefined) integer("retry.attempts", v.attempts, 1, 100);
+  if (!isObject(v)) throw new TypeError("jazzrpc: option 'retry' must be false or { attempts, baseDelayMs, maxDelayMs, budgetMs }");
+  refuseUnknown(v, ["attempts", "baseDelayMs", "maxDelayMs", "budgetMs"], "option 'retry'");
+  if (v.attempts !== undefined) integer("retry.attempts", v.attempts, 1, 1000);
   if (v.baseDelayMs !== undefined) duration("retry.baseDelayMs", v.baseDelayMs, { min: 0 });
   if (v.maxDelayMs !== undefined) duration("retry.maxDelayMs", v.maxDelayMs, { min: 0 });
+  if (v.budgetMs !== undefined) duration("retry.budgetMs", v.budgetMs, { min: 0 });
 }
 
 /** The retry policy of send(): null for none. */
@@ -80,12 +90,63 @@ export function retryPolicy(v) {
   return { ...RETRY_DEFAULTS, ...(isObject(v) ? v : {}) };
 }
 
-/** Checks every known option in `options`; unknown ones are left alone. Returns options. */
-export function checkOptions(options) {
+/** The options a route (defineRequest's options) takes. */
+export const ROUTE_OPTIONS = Object.freeze(Object.keys(CHECKS).filter((name) => name !== "env" && name !== "ctx"));
+/** What handle() and verify() take per call: the route's options, and the platform's env and ctx for the handler's context. */
+export const HANDLE_OPTIONS = Object.freeze(Object.keys(CHECKS));
+/** What send() takes. */
+export const SEND_OPTIONS = Object.freeze(["owner", "fetch", "baseUrl", "headers", "retry", "signal"]);
+/** What toFetchHandler and the adapters take: handle()'s options, the worker and the guard. */
+export const SERVE_OPTIONS = Object.freeze([...HANDLE_OPTIONS, "worker"]);
+
+/** Checks every known option in `options`; an unknown one is a TypeError naming the nearest known one. Returns options. */
+export function checkOptions(options, known = HANDLE_OPTIONS, where = "options") {
   if (options === undefined) return {};
-  if (!isObject(options)) throw new TypeError("jazzrpc: options must be an object");
+  if (!isObject(options)) throw new TypeError(`jazzrpc: ${where} must be an object`);
+  refuseUnknown(options, known, where);
   for (const [name, check] of Object.entries(CHECKS)) {
     if (Object.prototype.hasOwnProperty.call(options, name) && (options[name] !== undefined || name === "now")) check(options[name]);
   }
   return options;
+}
+
+/** send()'s options: known names, a retry policy that checks out, an owner, before any network. */
+export function checkSendOptions(options) {
+  if (!isObject(options)) throw new TypeError("jazzrpc: send() needs { owner }: the account that signs the request");
+  refuseUnknown(options, SEND_OPTIONS, "send() options");
+  if (options.retry !== undefined) checkRetry(options.retry);
+  optionalFunction("fetch", options.fetch);
+  return options;
+}
+
+/** A TypeError for a key that is none of `known`, naming the nearest one. */
+export function refuseUnknown(object, known, where) {
+  for (const name of Object.keys(object)) {
+    if (known.includes(name)) continue;
+    const nearest = nearestName(name, known);
+    throw new TypeError(`jazzrpc: unknown ${where} key '${name}'${nearest ? ` (did you mean '${nearest}'?)` : ""}; known: ${known.join(", ")}`);
+  }
+}
+
+function nearestName(name, known) {
+  let best = null;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
+}
+
+// Levenshtein distance; names are short, and the loops are bounded by 64 characters each.
+function editDistance(a, b) {
+  a = a.slice(0, 64);
+  b = b.slice(0, 64);
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length];
 }

@@ -6,7 +6,7 @@ export class JazzRequestError extends Error {
    * @param {string} message
    * @param {number} code  the HTTP status
    * @param {unknown} [details]
-   * @param {{ cause?: unknown }} [options]
+   * @param {{ cause?: unknown, reason?: string }} [options] reason: a stable reason (rpc/reasons.js, or an app's own)
    */
   constructor(message, code, details, options) {
     super(message, options);
@@ -14,12 +14,13 @@ export class JazzRequestError extends Error {
     this.code = code;
     this.details = details;
     this.isJazzRequestError = true;
+    if (typeof options?.reason === "string") this.reason = options.reason;
   }
 
   toJSON() {
-    return this.details === undefined
-      ? { message: this.message, code: this.code }
-      : { message: this.message, code: this.code, details: this.details };
+    const json = this.details === undefined ? { message: this.message, code: this.code } : { message: this.message, code: this.code, details: this.details };
+    if (this.reason !== undefined) json.reason = this.reason;
+    return json;
   }
 }
 

@@ -1,0 +1,159 @@
+// One module owns a request id's life on the server: claim, run, complete or
+// release, and the answer every copy of the request gets. The same rules for every
+// guard (memory, Redis, Deno KV, the Durable Object guard) and for the transactional
+// setups (exactlyOnce(ctx) in a Durable Object, postgresExactlyOnce(db) on Node):
+//
+// - the handler runs at most once per id;
+// - its answer is stored for the id (up to maxStoredAnswerBytes) and given, byte for
+//   byte, to every later copy (X-Jazz-Replayed: true);
+// - a copy that arrives while the first runs gets 409 with Retry-After;
+// - an answer too large to keep is logged, and its copies get a definitive
+//   ERR_ANSWER_NOT_STORED, never a 409 loop;
+// - a handler's own 503 or 429 (JazzRequestError) is not stored: the claim is
+//   released, so the client's retry runs the handler again (throw them only when
+//   nothing was done);
+// - where claim, effect and answer share one transaction, a failure of the handler
+//   rolls all of it back, and the retry runs cleanly.
+
+import { JazzRequestError } from "./request-error.js";
+import { FIRST, claimWithin, within } from "../guards/claim.js";
+import { answerForError, byteLength, duplicateResponse, errorAnswer, report, responseOf } from "./answer.js";
+import { describeStatus } from "../core/errors.js";
+
+/** Statuses of a handler's own refusal that mean "nothing was done, try again": released, not stored. */
+const NOT_DONE = new Set([429, 503]);
+
+/** True when the answer is the handler's own 503 or 429. */
+const isRetryLater = (answer) => answer.fromHandler === true && NOT_DONE.has(answer.status);
+
+/**
+ * The answer for a verified request, through the replay guard.
+ * @param {{ guard: any, id: string, expiresAt: number, opts: any, info: object, execute: () => Promise<object> }} run
+ *   execute resolves to the answer ({ status, headers, body, fromHandler? }); anything it throws becomes a 500.
+ */
+export async function answerThroughGuard({ guard, id, expiresAt, opts, info, execute }) {
+  let claim;
+  try {
+    claim = await claimWithin(guard, id, expiresAt, opts.guardTimeoutMs);
+  } catch (error) {
+    report(opts, error, { ...info, status: 503, reason: "ERR_GUARD_UNAVAILABLE" });
+    throw new JazzRequestError("Replay guard unavailable, try again", 503, undefined, { reason: "ERR_GUARD_UNAVAILABLE" });
+  }
+  if (claim !== FIRST) {
+    // Expired between the check and the claim (a slow guard): never run, so not "already handled".
+    if (claim.state === "seen" && expiresAt < opts.now()) throw expired();
+    return duplicateResponse(claim, opts.duplicates);
+  }
+
+  let answer;
+  try {
+    answer = await execute();
+  } catch (error) {
+    answer = answerForError(error, opts, info);
+  }
+  if (opts.duplicates === "reject" || typeof guard.complete !== "function") return responseOf(answer);
+  if (isRetryLater(answer)) {
+    await settle(opts, info, () => guard.release?.(id), "replay guard did not release the claim");
+    return responseOf(answer);
+  }
+  await settle(opts, info, () => guard.complete(id, storable(answer, opts, info), expiresAt), "replay guard did not store the answer");
+  return responseOf(answer);
+}
+
+/**
+ * The answer for a verified request where claim, effect and answer commit in one
+ * synchronous transaction (a Durable Object's SQLite: exactlyOnce(ctx)).
+ * execute(tx) runs the handler synchronously and returns the answer; a failure that
+ * is not the handler's own JazzRequestError throws, and the transaction rolls back.
+ */
+export function answerInTransaction({ store, id, expiresAt, opts, info, execute }) {
+  let retryLater = null;
+  let answer;
+  try {
+    answer = store.transaction(() => {
+      const claim = store.begin(id, expiresAt);
+      if (claim !== FIRST && claim?.state !== "first") return claim;
+      const outcome = execute(undefined);
+      if (isRetryLater(outcome)) {
+        retryLater = outcome;
+        throw ROLL_BACK; // nothing of it is kept: the retry runs the handler again
+      }
+      store.complete(id, storable(outcome, opts, info));
+      return outcome;
+    });
+  } catch (error) {
+    if (error === ROLL_BACK) return responseOf(retryLater);
+    throw error;
+  }
+  if (answer.state) return duplicateResponse(answer, opts.duplicates);
+  return responseOf(answer);
+}
+
+/**
+ * The same where the transaction is asynchronous (postgresExactlyOnce(db)): the
+ * store claims the id, runs execute(tx) and stores its answer in one transaction.
+ */
+export async function answerInAsyncTransaction({ store, id, expiresAt, opts, info, execute }) {
+  let retryLater = null;
+  let failed = null;
+  let sent;
+  let outcome;
+  try {
+    outcome = await store.run(id, { expiresAt, keepUntil: Math.max(expiresAt, opts.now() + opts.answerTtlMs) }, async (tx) => {
+      let answer;
+      try {
+        answer = await execute(tx);
+      } catch (error) {
+        failed = { error }; // rolled back: nothing happened; answered 500 like any handler failure
+        throw error;
+      }
+      if (isRetryLater(answer)) {
+        retryLater = answer;
+        throw ROLL_BACK;
+      }
+      sent = answer;
+      return storable(answer, opts, info); // null: over the limit, its copies get ERR_ANSWER_NOT_STORED
+    });
+  } catch (error) {
+    if (error === ROLL_BACK) return responseOf(retryLater);
+    if (failed !== null) throw failed.error;
+    report(opts, error, { ...info, status: 503, reason: "ERR_GUARD_UNAVAILABLE" });
+    throw new JazzRequestError("Request could not be committed, try again", 503, undefined, { reason: "ERR_GUARD_UNAVAILABLE" });
+  }
+  if (outcome.state === "first") return responseOf(sent);
+  return duplicateResponse(outcome, opts.duplicates);
+}
+
+const ROLL_BACK = Symbol("roll back: the handler asked for a retry");
+
+/** The answer to keep for an id, or null (logged) when it is over maxStoredAnswerBytes. */
+function storable(answer, opts, info) {
+  const { status, headers, body } = answer;
+  const bytes = byteLength(body);
+  if (bytes <= opts.maxStoredAnswerBytes) return { status, headers, body };
+  report(opts, new Error(`the answer (${bytes} bytes) is over maxStoredAnswerBytes (${opts.maxStoredAnswerBytes}): its duplicates will get ERR_ANSWER_NOT_STORED`), {
+    ...info,
+    status,
+    reason: "ERR_ANSWER_NOT_STORED",
+  });
+  return null;
+}
+
+// A guard call after the answer is known: its failure is logged, the client still gets its answer.
+async function settle(opts, info, call, what) {
+  try {
+    await within(Promise.resolve().then(call), opts.guardTimeoutMs, what);
+  } catch (error) {
+    report(opts, error, { ...info, reason: "ERR_GUARD_UNAVAILABLE" });
+  }
+}
+
+function expired() {
+  const { message, status } = describeStatus(6);
+  return new JazzRequestError(message, status, undefined, { reason: "ERR_EXPIRED" });
+}
+
+/** The answer of a handler's JazzRequestError, marked as the handler's own. */
+export function handlerAnswer(error) {
+  return { ...errorAnswer(error), fromHandler: true };
+}

@@ -1,0 +1,198 @@
+// The server path, once per request, no step repeated: the method, the body (size
+// limit, deadline) -> the core's verdict (parse, canonical text, hash, signature, time
+// window, route and worker binding) -> the request schema -> the id's life (once.js:
+// claim, run the handler with its context, answer signed by the worker, stored for
+// the copies) -> the answer. Every check that can fail runs before the claim, so a
+// body that fails one cannot burn its id.
+
+import { getCore, ready } from "../core/wasm.js";
+import { JazzRequestError, isJazzRequestError } from "./request-error.js";
+import { usesCoValues, validate, validateSync } from "./schema.js";
+import { readBody } from "./body.js";
+import { isJazzAccount, signerOf } from "./account.js";
+import { reasonOfCode } from "./reasons.js";
+import { answerOf, successAnswer } from "./answer.js";
+import { answerInAsyncTransaction, answerInTransaction, answerThroughGuard, handlerAnswer } from "./once.js";
+
+/** A refused verdict as the JazzRequestError handle() answers with (status and message from the core's table). */
+export function rejection(verdict) {
+  const reason = reasonOfCode(verdict.code);
+  if (reason === "ERR_BAD_SIGNATURE") return new JazzRequestError("Invalid signature", 401, undefined, { reason });
+  return new JazzRequestError(verdict.message, verdict.status, undefined, { reason });
+}
+
+const randomNonce = () => "z" + getCore().base58Encode(crypto.getRandomValues(new Uint8Array(16)));
+
+/**
+ * The method, the body (size limit, deadline), then the core's verdict on it:
+ * jazz-tools' format for a jazz-tools worker, ours otherwise.
+ */
+export async function readAndVerify(route, request, jazzWorker, opts) {
+  if (request?.method !== "POST") throw new JazzRequestError("Method not allowed: use POST", 405, undefined, { reason: "ERR_METHOD" });
+  const body = await readBody(request, opts.maxBodyBytes, opts.bodyTimeoutMs);
+  const core = getCore();
+  const limits = { now: opts.now(), window: opts.window, skew: opts.skew, maxBytes: opts.maxBodyBytes, maxDepth: opts.maxDepth };
+  const verdict = jazzWorker
+    ? core.verifyJazzMessage(body, limits)
+    : core.verifyMessage(body, { kind: "request", url: route.path, workerId: route.workerId() }, limits);
+  if (!verdict.ok) throw rejection(verdict);
+  return { body, verdict };
+}
+
+/** The request's value, checked against the request schema (400 ERR_SCHEMA). */
+export async function requestValue(route, verdict) {
+  try {
+    return await validate(route.request, verdict.value, "Request payload is not valid", 400);
+  } catch (error) {
+    if (error instanceof JazzRequestError) error.reason ??= "ERR_SCHEMA";
+    throw error;
+  }
+}
+
+/**
+ * handle(): the answer to one request. `route` is the route's server view: { path,
+ * workerId(), request, response, opts, loadJazzPath, defaultGuard() }.
+ */
+export async function serve(route, request, worker, handler, opts) {
+  await ready();
+  const jazzWorker = isJazzAccount(worker);
+  if (!jazzWorker && (!worker || typeof worker.secret !== "string" || worker.id !== route.workerId())) {
+    throw new Error(`handle(): the worker given is not the route's worker ${route.workerId()}`);
+  }
+  if (typeof handler !== "function") throw new TypeError("handle(): the handler must be a function");
+  const { body, verdict } = await readAndVerify(route, request, jazzWorker, opts);
+  const info = { route: route.path, requestId: verdict.id };
+
+  let jazz;
+  let jazzRequest;
+  if (jazzWorker) {
+    jazz = await route.loadJazzPath();
+    jazzRequest = await jazz.verifyJazzRequest({ bodyText: new TextDecoder().decode(body), verdict, worker, request: route.request });
+  } else if (usesCoValues(route.request) || usesCoValues(route.response)) {
+    throw new Error("handle(): CoValue schemas need a jazz-tools Account as worker");
+  }
+  const value = jazzWorker ? undefined : await requestValue(route, verdict);
+  const madeBy = jazzWorker ? jazzRequest.madeBy : Object.freeze({ id: verdict.madeBy, signerID: verdict.signerID });
+  const contextOf = (tx) => handlerContext({ request, id: verdict.id, env: opts.env, ctx: opts.ctx, tx });
+
+  if (opts.exactlyOnce) {
+    if (jazzWorker) throw new TypeError("handle(): exactlyOnce runs plain handlers; the jazz-tools path is not transactional");
+    const store = opts.exactlyOnce;
+    const once = { store, id: verdict.id, expiresAt: verdict.expiresAt, opts, info };
+    if (store.kind === "async") {
+      return answerInAsyncTransaction({ ...once, execute: (tx) => runToAnswer(route, worker, verdict, opts, () => handler(value, madeBy, contextOf(tx))) });
+    }
+    return answerInTransaction({ ...once, execute: () => runSyncToAnswer(route, worker, verdict, opts, () => handler(value, madeBy, contextOf(undefined))) });
+  }
+
+  const execute = jazzWorker
+    ? async () =>
+        answerOf(
+          await jazz.handleJazzRequest({
+            ...jazzRequest,
+            worker,
+            handler: (v, m) => callHandler(() => handler(v, m, contextOf(undefined))),
+            response: route.response,
+            now: opts.now,
+          }),
+        )
+    : () => runToAnswer(route, worker, verdict, opts, () => handler(value, madeBy, contextOf(undefined)));
+  const guard = opts.replayGuard ?? worker.replayGuard ?? route.defaultGuard();
+  return answerThroughGuard({ guard, id: verdict.id, expiresAt: verdict.expiresAt, opts, info, execute });
+}
+
+/** What a handler gets as its third argument. */
+function handlerContext({ request, id, env, ctx, tx }) {
+  const context = { request, id, env, ctx };
+  if (tx !== undefined) context.tx = tx;
+  return Object.freeze(context);
+}
+
+// The handler's answer: its value checked against the response schema and signed by
+// the worker, or its own JazzRequestError's answer.
+async function runToAnswer(route, worker, verdict, opts, call) {
+  let result;
+  try {
+    result = await callHandler(call);
+  } catch (error) {
+    if (error instanceof JazzRequestError && error.fromHandler) return handlerAnswer(error);
+    throw error;
+  }
+  return signAnswer(route, worker, verdict, await validateResult(route.response, result), opts);
+}
+
+// The same, synchronously, inside a storage transaction (exactlyOnce(ctx)).
+function runSyncToAnswer(route, worker, verdict, opts, call) {
+  let result;
+  try {
+    result = call();
+    if (typeof result?.then === "function") {
+      result.then?.(undefined, () => {});
+      throw new TypeError("exactlyOnce: the handler must be synchronous (no await between the claim and the commit)");
+    }
+  } catch (error) {
+    const known = handlerError(error);
+    if (!(known instanceof JazzRequestError)) throw known; // rolled back: nothing happened
+    return handlerAnswer(known); // the handler's own answer: stored with its writes (details that are not JSON: rolled back)
+  }
+  let responseValue;
+  try {
+    responseValue = validateSync(route.response, result ?? {}, "Response payload is not valid", 500);
+  } catch (error) {
+    throw new Error("handler returned a value that does not match the response schema", { cause: error });
+  }
+  return signAnswer(route, worker, verdict, responseValue, opts);
+}
+
+// The answer: the response value signed by the worker, naming the request it answers.
+function signAnswer(route, worker, verdict, responseValue, opts) {
+  const payload = getCore().signMessage(signerOf(worker), {
+    kind: "response",
+    url: route.path,
+    workerId: route.workerId(),
+    inResponseTo: verdict.id,
+    nonce: randomNonce(),
+    value: responseValue,
+    createdAt: opts.now(),
+  });
+  return successAnswer(payload);
+}
+
+/** The value the handler returned, checked against the response schema (500 when it does not match). */
+async function validateResult(definition, result) {
+  try {
+    return await validate(definition, result ?? {}, "Response payload is not valid", 500);
+  } catch (error) {
+    throw new Error("handler returned a value that does not match the response schema", { cause: error });
+  }
+}
+
+// Runs the handler; a JazzRequestError (ours, jazz-tools', or its { message, code }
+// shape) it throws becomes the answer, read here once into plain values (its
+// getters may throw, its details may not serialise: answer.js checks that).
+async function callHandler(call) {
+  try {
+    return await call();
+  } catch (error) {
+    throw handlerError(error);
+  }
+}
+
+export function handlerError(error) {
+  let known = false;
+  try {
+    known = isJazzRequestError(error);
+  } catch {
+    known = false; // a Proxy whose traps throw: not an answer we can read
+  }
+  if (!known) return error;
+  try {
+    const code = Number.isInteger(error.code) && error.code >= 400 && error.code <= 599 ? error.code : 500;
+    const reason = typeof error.reason === "string" ? error.reason : "ERR_HANDLER";
+    const answer = new JazzRequestError(String(error.message), code, error.details, { reason });
+    answer.fromHandler = true;
+    return answer;
+  } catch (cause) {
+    return new Error("the handler threw a JazzRequestError that cannot be read", { cause });
+  }
+}
