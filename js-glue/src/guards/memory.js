@@ -1,21 +1,51 @@
 // MemoryReplayGuard: the wasm replay set, for one instance (the default guard), with
-// the state and stored answer of each id it holds, all forgotten with the window.
+// the state and stored answer of each id it holds, all forgotten with the window; the
+// stored answers' total bytes capped, the oldest dropped first.
 import { getCore } from "../core/wasm.js";
-import { FIRST, RUNNING, SEEN, done } from "./claim.js";
+import { ANSWER_NOT_STORED, FIRST, RUNNING, SEEN, done } from "./claim.js";
 
 const ENTRY_BYTES = 96; // a Map entry and its record, estimated
+/** The default cap on the stored answers' total bytes: 64 MiB. */
+export const DEFAULT_MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+const DROPPED = done(null, ANSWER_NOT_STORED);
 
-/** The wasm replay set, for one instance. The default. */
+/**
+ * The wasm replay set, for one instance (one process or isolate). The default guard.
+ *
+ * Bounds: each claimed id (about 50 bytes in the wasm set, about 96 more for its state)
+ * is kept until its expiresAt, then forgotten; ids come and go with the window, so their
+ * number is at most the requests one window brings. The stored answers (each up to the
+ * route's `maxStoredAnswerBytes`, counted as 2 bytes per character of the body plus 64)
+ * are held in total to `maxAnswerBytes` (default 64 MiB): past it, the oldest answers
+ * are dropped first. A dropped answer's id stays claimed, done: its duplicates get
+ * `{ state: "done", answer: null, reason: "ERR_ANSWER_NOT_STORED" }`, a definitive
+ * answer, and never run the handler again. `bytes` and `answerBytes` report what is held.
+ *
+ * Clocks: one process, one clock (`now`, which the route gives its default guard): the
+ * route refuses a body once that clock passes its expiresAt, so an id needs no margin
+ * beyond it here.
+ */
 export class MemoryReplayGuard {
   #set;
   #now;
-  #entries = new Map(); // id -> { expiresAt, answer: undefined (running) | null | answer }, in claim order
+  #entries = new Map(); // id -> { expiresAt, answer: undefined (running) | null | answer, dropped? }, in claim order
+  #stored = new Map(); // id -> its entry, for each id whose answer is held, in the order they were stored
   #answerBytes = 0;
+  #maxAnswerBytes;
 
-  /** @param {{ now?: () => number }} [options] */
+  /**
+   * @param {{ now?: () => number, maxAnswerBytes?: number }} [options]
+   *   now: the clock (default Date.now); maxAnswerBytes: the cap on the stored answers'
+   *   total bytes (an integer, 0 or more; default 64 MiB; 0 keeps none).
+   */
   constructor(options = {}) {
+    const max = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
+    if (!Number.isSafeInteger(max) || max < 0) {
+      throw new TypeError(`MemoryReplayGuard: option 'maxAnswerBytes' must be an integer number of bytes, 0 or more, got ${String(max)}`);
+    }
     this.#set = getCore().createReplaySet();
     this.#now = options.now ?? Date.now;
+    this.#maxAnswerBytes = max;
   }
 
   /** First claim of id, or the state of its earlier claim. */
@@ -23,11 +53,13 @@ export class MemoryReplayGuard {
     const now = this.#now();
     this.#sweep(now);
     if (this.#set.claim(id, expiresAt, now)) {
+      this.#forget(id); // an expired entry the sweep has not reached yet: its answer goes with it
       this.#entries.set(id, { expiresAt, answer: undefined });
       return FIRST;
     }
     const entry = this.#entries.get(id);
     if (entry === undefined) return SEEN;
+    if (entry.dropped) return DROPPED;
     return entry.answer === undefined ? RUNNING : done(entry.answer);
   }
 
@@ -41,8 +73,23 @@ export class MemoryReplayGuard {
     const entry = this.#entries.get(id);
     if (entry === undefined || entry.answer !== undefined) return false;
     entry.answer = answer ?? null;
-    this.#answerBytes += sizeOf(entry.answer);
+    if (entry.answer !== null) {
+      this.#answerBytes += sizeOf(entry.answer);
+      this.#stored.set(id, entry);
+      this.#dropOldest();
+    }
     return true;
+  }
+
+  // Past the cap, the oldest stored answers go first; their ids stay claimed, done.
+  #dropOldest() {
+    for (const [id, entry] of this.#stored) {
+      if (this.#answerBytes <= this.#maxAnswerBytes) break;
+      this.#answerBytes -= sizeOf(entry.answer);
+      entry.answer = null;
+      entry.dropped = true;
+      this.#stored.delete(id);
+    }
   }
 
   /** Forgets a claim whose handler never started. */
@@ -65,6 +112,7 @@ export class MemoryReplayGuard {
     if (entry === undefined) return;
     this.#answerBytes -= sizeOf(entry.answer);
     this.#entries.delete(id);
+    this.#stored.delete(id);
   }
 
   /** Live ids. */
@@ -75,10 +123,15 @@ export class MemoryReplayGuard {
   get bytes() {
     return this.#set.bytes + this.#entries.size * ENTRY_BYTES + this.#answerBytes;
   }
-  /** Bytes of the stored answers alone. */
+  /** Bytes of the stored answers alone, at most maxAnswerBytes. */
   get answerBytes() {
     return this.#answerBytes;
   }
+  /** The cap on answerBytes. */
+  get maxAnswerBytes() {
+    return this.#maxAnswerBytes;
+  }
 }
 
+/** An answer's bytes, estimated: 2 per character of its body (a string's worst case), plus its record. */
 const sizeOf = (answer) => (answer ? 2 * answer.body.length + 64 : 0);
