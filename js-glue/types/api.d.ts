@@ -56,6 +56,20 @@ export interface ReplayGuard {
   release?(id: string): Promise<unknown> | unknown;
 }
 
+/**
+ * Exactly once where the state lives: exactlyOnce(ctx) in a Durable Object
+ * (jazzrpc/cloudflare, synchronous), or postgresExactlyOnce(db) on Node (jazzrpc/node).
+ */
+export type ExactlyOnceStore = ExactlyOnce | AsyncExactlyOnce;
+
+/** An asynchronous transactional store (postgresExactlyOnce): claim, work and answer in one transaction. */
+export interface AsyncExactlyOnce {
+  readonly kind: "async";
+  run(id: string, times: { expiresAt: number; keepUntil?: number }, work: (tx: any) => Promise<StoredAnswer | null>): Promise<
+    { state: "first"; answer: StoredAnswer | null } | { state: "done"; answer: StoredAnswer | null } | { state: "running" } | { state: "seen" }
+  >;
+}
+
 /** Exactly once inside a Durable Object: made by exactlyOnce(ctx) (jazzrpc/cloudflare). */
 export interface ExactlyOnce {
   transaction<T>(fn: () => T): T;
@@ -67,12 +81,14 @@ export interface ExactlyOnce {
 
 /** send()'s retries of the same signed body. */
 export interface RetryOptions {
-  /** attempts in all, the first included (5) */
+  /** attempts in all, the first included (30) */
   attempts?: number;
   /** the first backoff's ceiling; it doubles each attempt, with full jitter (250) */
   baseDelayMs?: number;
-  /** the largest backoff (5 000); a longer Retry-After is still honoured while the body is in its window */
+  /** the largest backoff (4 000); a longer Retry-After is still honoured while the body is in its window */
   maxDelayMs?: number;
+  /** how long send() keeps trying in all, in ms (45 000: rides out a 30 s outage); never past the body's window */
+  budgetMs?: number;
 }
 
 export interface RouteOptions {
@@ -91,18 +107,67 @@ export interface RouteOptions {
   now?: () => number;
   /** The fetch send() uses when none is passed to it (the global fetch at call time). */
   fetch?: typeof fetch;
-  /** Told of every exception that became a 500 or 503; without it they go to console.error. */
-  onError?: (error: unknown) => void;
+  /** Told of every exception that became a 500 or 503, and of answers too large to keep; without it, one line each goes to console.error. */
+  onError?: OnError;
   /** A guard for this route, over the worker's. */
   replayGuard?: ReplayGuard;
   /** A duplicate of a handled request: its stored answer with X-Jazz-Replayed ("replay", the default), or 400 already handled ("reject"). */
   duplicates?: "replay" | "reject";
-  /** Answers larger than this (UTF-8 bytes, 32 KiB) are not stored: their duplicates get 409 until the id expires. */
+  /** Answers larger than this (UTF-8 bytes, 1 MiB) are not stored (logged): their duplicates get 500 ERR_ANSWER_NOT_STORED. */
   maxStoredAnswerBytes?: number;
-  /** handle() inside a Durable Object: the claim, the handler's writes and the answer in one transaction (the handler must be synchronous). */
-  exactlyOnce?: ExactlyOnce;
+  /** How long a transactional store keeps an answer (24 h). */
+  answerTtlMs?: number;
+  /** The claim, the handler's writes and the answer in one transaction: exactlyOnce(ctx) in a Durable Object (the handler must be synchronous), postgresExactlyOnce(db) on Node (context.tx). */
+  exactlyOnce?: ExactlyOnceStore;
   /** send()'s retries: false, or RetryOptions (the defaults). */
   retry?: false | RetryOptions;
+}
+
+/** What handle() and verify() take per call: the route's options, and the platform's env and ctx for the handler's context. */
+export interface HandleOptions<Env = any> extends RouteOptions {
+  env?: Env;
+  ctx?: unknown;
+}
+
+/** What onError is told besides the error. */
+export interface ErrorInfo {
+  route?: string;
+  requestId?: string;
+  status?: number;
+  reason?: Reason | string;
+}
+export type OnError = (error: unknown, info: ErrorInfo) => void;
+
+/** The stable reasons of JazzRequestError (README: "Errors and their reasons"). */
+export type Reason =
+  | "ERR_METHOD" | "ERR_TOO_LARGE" | "ERR_BODY_TIMEOUT" | "ERR_BODY_INCOMPLETE" | "ERR_NOT_JSON" | "ERR_TOO_DEEP" | "ERR_MALFORMED"
+  | "ERR_BAD_SIGNATURE" | "ERR_UNBOUND_SIGNER" | "ERR_EXPIRED" | "ERR_FUTURE" | "ERR_WRONG_ROUTE" | "ERR_WRONG_WORKER" | "ERR_SCHEMA"
+  | "ERR_BEING_HANDLED" | "ERR_ALREADY_HANDLED" | "ERR_ANSWER_NOT_STORED" | "ERR_OUTCOME_UNKNOWN" | "ERR_GUARD_UNAVAILABLE"
+  | "ERR_HANDLER" | "ERR_INTERNAL" | "ERR_NOT_FOUND"
+  | "ERR_NETWORK" | "ERR_RESPONSE_INCOMPLETE" | "ERR_RESPONSE_REFUSED" | "ERR_RESPONSE_SCHEMA" | "ERR_HTTP";
+
+/** The third argument of a handler. */
+export interface HandlerContext<Env = any> {
+  /** The Request being handled (its body already read). */
+  readonly request: Request;
+  /** The request id ("co_z…"). */
+  readonly id: string;
+  /** The platform's environment: Workers' env, what toFetchHandler was given. */
+  readonly env?: Env;
+  /** The platform's execution context: Workers' ExecutionContext, Hono's c.executionCtx. */
+  readonly ctx?: any;
+  /** The transaction of a transactional setup (postgresExactlyOnce: query(text, params)). */
+  readonly tx?: any;
+}
+
+/** A request signed once, to be delivered as often as needed: plain JSON. */
+export interface PreparedRequest {
+  /** The request id ("co_z…"). */
+  id: string;
+  /** The exact body deliver() posts. */
+  body: string;
+  /** When the body leaves its window (ms since the epoch); a stored answer still answers it later. */
+  expiresAt: number;
 }
 
 export interface MadeBy {
@@ -140,17 +205,18 @@ export interface ServeOptions<Env = any> {
   worker?: Account | ((env: Env) => Account | { worker: Account } | Promise<Account | { worker: Account }>);
   /** The replay guard, or (env) => one (a Durable Object guard from a Workers binding). */
   replayGuard?: ReplayGuard | ((env: Env) => ReplayGuard);
-  /** Told of every exception that became a 500 or 503; without it they go to console.error. */
-  onError?: (error: unknown) => void;
+  /** Told of every exception that became a 500 or 503; without it, one line each goes to console.error. */
+  onError?: OnError;
 }
 
 /** A fetch handler: what Deno.serve and Workers take, and toNodeListener, Hono and Next.js adapt. */
-export type FetchHandler<Env = any> = (request: Request, env?: Env) => Promise<Response>;
+export type FetchHandler<Env = any> = (request: Request, env?: Env, ctx?: any) => Promise<Response>;
 
 /** The handler of a route: its typed value and who made it, to the response value. */
-export type Handler<Req extends Definition, Res extends Definition> = (
+export type Handler<Req extends Definition, Res extends Definition, Env = any> = (
   value: OutputOf<Req>,
   madeBy: MadeBy,
+  context: HandlerContext<Env>,
 ) => InputOf<Res> | Promise<InputOf<Res>>;
 
 /**
@@ -159,11 +225,11 @@ export type Handler<Req extends Definition, Res extends Definition> = (
  */
 export declare function toFetchHandler<Req extends Definition, Res extends Definition, Env = any>(
   route: Route<Req, Res>,
-  handler: Handler<Req, Res>,
+  handler: Handler<Req, Res, Env>,
   options?: ServeOptions<Env>,
 ): FetchHandler<Env>;
 export declare function toFetchHandler<Env = any>(
-  routes: ReadonlyArray<readonly [Route<any, any>, (value: any, madeBy: MadeBy) => any]>,
+  routes: ReadonlyArray<readonly [Route<any, any>, (value: any, madeBy: MadeBy, context: HandlerContext<Env>) => any]>,
   options?: ServeOptions<Env>,
 ): FetchHandler<Env>;
 
@@ -173,7 +239,7 @@ export interface SendOptions {
   /** Resolves a relative route url (Node has no page to resolve it against). */
   baseUrl?: string | URL;
   headers?: Record<string, string>;
-  /** Retries of the same signed body on a network failure, 408, 409, 429, 502, 503, 504 (the route's option, else 5 attempts). */
+  /** Retries of the same signed body on a network failure, a cut or unreadable answer, 408, 409, 425, 429, 502, 503, 504 (the route's option, else the defaults: about 45 s). */
   retry?: false | RetryOptions;
   /** Aborts the request and the waits between retries. */
   signal?: AbortSignal;
@@ -190,21 +256,26 @@ export interface Route<Req extends Definition, Res extends Definition> {
   readonly workerId: string;
   readonly requestSchema: SchemaOf<Req>;
   readonly responseSchema: SchemaOf<Res>;
-  /** Throws a JazzRequestError; one that gave up after retries has `attempts` and the last `cause`. */
+  /** Throws a JazzRequestError with `reason` and `requestId`; one that gave up after retries has `attempts` and the last `cause`. */
   send(values: InputOf<Req>, options: SendOptions): Promise<OutputOf<Res>>;
+  /** Validates and signs values: plain JSON to keep (an outbox) and deliver later. */
+  prepare(values: InputOf<Req>, options: { owner: Account | object }): Promise<PreparedRequest>;
+  /** Sends a prepared request's very body, with send()'s retries and checks; a jazz-tools request needs its owner. */
+  deliver(prepared: PreparedRequest, options?: Omit<SendOptions, "owner"> & { owner?: Account | object }): Promise<OutputOf<Res>>;
   /** Checks a request as handle() would, without claiming its id or running anything. Never rejects. */
-  verify(request: Request, options?: RouteOptions): Promise<Verified<Req>>;
+  verify(request: Request, options?: HandleOptions): Promise<Verified<Req>>;
   handle(
     request: Request,
     worker: Account,
-    handler: (value: OutputOf<Req>, madeBy: MadeBy) => InputOf<Res> | Promise<InputOf<Res>>,
-    options?: RouteOptions,
+    handler: (value: OutputOf<Req>, madeBy: MadeBy, context: HandlerContext) => InputOf<Res> | Promise<InputOf<Res>>,
+    options?: HandleOptions,
   ): Promise<Response>;
 }
 
 export declare function experimental_defineRequest<const Req extends Definition, const Res extends Definition>(params: {
   url: string;
-  workerId: string;
+  /** The worker's account id, or a function returning it, called when first needed (a route file without secrets). */
+  workerId: string | (() => string | undefined);
   request: Req;
   response: Res;
   options?: RouteOptions;
@@ -212,36 +283,78 @@ export declare function experimental_defineRequest<const Req extends Definition,
 export declare const defineRequest: typeof experimental_defineRequest;
 
 export declare class JazzRequestError extends Error {
-  constructor(message: string, code: number, details?: unknown, options?: { cause?: unknown });
+  constructor(message: string, code: number, details?: unknown, options?: { cause?: unknown; reason?: string });
   readonly code: number;
   readonly details: unknown;
   readonly isJazzRequestError: true;
+  /** A stable reason: one of Reason, or a handler's own (else "ERR_HANDLER" for a handler's error). */
+  reason?: Reason | string;
+  /** send() and deliver(): the id of the request this error is about */
+  requestId?: string;
   /** send(): how many times the body was sent before this error */
   attempts?: number;
-  toJSON(): { message: string; code: number; details?: unknown };
+  toJSON(): { message: string; code: number; details?: unknown; reason?: string };
 }
 export declare function isJazzRequestError(error: unknown): error is JazzRequestError;
 
+/**
+ * The wasm replay set with each id's state and stored answer, for one process or isolate
+ * (the default guard). Each id is kept until its expiresAt. Stored answers are capped in
+ * total at `maxAnswerBytes` (default 64 MiB); past it the oldest are dropped, and their
+ * ids stay done: duplicates get `{ state: "done", answer: null, reason: "ERR_ANSWER_NOT_STORED" }`,
+ * never a second run.
+ */
 export declare class MemoryReplayGuard implements ReplayGuard {
-  constructor(options?: { now?: () => number });
+  constructor(options?: {
+    /** the clock, ms since the epoch (default Date.now) */
+    now?: () => number;
+    /** the cap on the stored answers' total bytes: an integer, 0 or more (default 64 MiB) */
+    maxAnswerBytes?: number;
+  });
   claim(id: string, expiresAt: number): Promise<boolean>;
-  begin(id: string, expiresAt: number): Promise<ClaimState>;
+  begin(id: string, expiresAt: number): Promise<ClaimState | { state: "done"; answer: null; reason: "ERR_ANSWER_NOT_STORED" }>;
   complete(id: string, answer: StoredAnswer | null, expiresAt: number): Promise<boolean>;
   release(id: string): Promise<boolean>;
   readonly size: number;
   /** bytes held: the wasm set, each id's state and the stored answers */
   readonly bytes: number;
+  /** bytes of the stored answers (2 per character of each body, plus 64), at most maxAnswerBytes */
   readonly answerBytes: number;
+  readonly maxAnswerBytes: number;
 }
+/**
+ * Redis 7, shared by every process using one server or cluster. Each id's key
+ * (`<prefix>{<id>}`, the id as hash tag) is held until expiresAt + skewMs on Redis's own
+ * clock (PXAT), then deleted by Redis.
+ */
 export declare class RedisReplayGuard implements ReplayGuard {
-  constructor(options: { client: unknown; prefix?: string; now?: () => number });
+  constructor(options: {
+    /** a connected node-redis v4+ client (createClient or createCluster) or ioredis one (new Redis() or new Redis.Cluster()) */
+    client: unknown;
+    /** of every key (default "jazzrpc:seen:"); no braces */
+    prefix?: string;
+    /** this server's clock (default Date.now) */
+    now?: () => number;
+    /** added to each id's life: at least the route's skew (default 10,000 ms, the route's default skew) */
+    skewMs?: number;
+  });
   claim(id: string, expiresAt: number): Promise<boolean>;
   begin(id: string, expiresAt: number): Promise<ClaimState>;
   complete(id: string, answer: StoredAnswer | null, expiresAt: number): Promise<boolean>;
   release(id: string): Promise<boolean>;
 }
+/** Deno KV, shared by the processes using one KV. Each id is held until expiresAt + skewMs (expireIn). */
 export declare class DenoKvReplayGuard implements ReplayGuard {
-  constructor(options: { kv: unknown; prefix?: unknown[]; now?: () => number });
+  constructor(options: {
+    /** a Deno.Kv (await Deno.openKv()) */
+    kv: unknown;
+    /** of every key (default ["jazzrpc", "seen"]) */
+    prefix?: unknown[];
+    /** this server's clock (default Date.now) */
+    now?: () => number;
+    /** added to each id's life: at least the route's skew (default 10,000 ms, the route's default skew) */
+    skewMs?: number;
+  });
   claim(id: string, expiresAt: number): Promise<boolean>;
   begin(id: string, expiresAt: number): Promise<ClaimState>;
   complete(id: string, answer: StoredAnswer | null, expiresAt: number): Promise<boolean>;
@@ -253,3 +366,6 @@ export declare function authenticateRequest(
   request: Request,
   options?: { expiration?: number; skew?: number; getToken?: (request: Request) => string | undefined | null; now?: () => number },
 ): Promise<{ account?: MadeBy; error?: { message: string; details?: unknown } }>;
+
+/** Every stable reason, with its usual HTTP status (0: the handler's or the answer's own) and meaning. */
+export declare const REASONS: Readonly<Record<Reason, { readonly status: number; readonly meaning: string }>>;
