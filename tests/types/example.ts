@@ -77,3 +77,35 @@ export async function retrying(request: Request): Promise<string> {
   const refusal: Response = checked.response;
   return String(refusal.status);
 }
+
+// Issues 15 and 16: prepared requests, the handler's context, reasons, a workerId function.
+export async function outbox(request: Request): Promise<string> {
+  const me = Account.create();
+  const prepared = await bookEventTicket.prepare({ eventId: "e1" }, { owner: me });
+  const kept: { id: string; body: string; expiresAt: number } = JSON.parse(JSON.stringify(prepared));
+  const { ticketId } = await bookEventTicket.deliver(kept, { retry: { budgetMs: 30_000 } });
+  // @ts-expect-error prepare() checks values as send() does
+  await bookEventTicket.prepare({ eventId: 1 }, { owner: me });
+  try {
+    await bookEventTicket.deliver(prepared);
+  } catch (error) {
+    if (isJazzRequestError(error)) {
+      const reason: string | undefined = error.reason;
+      const requestId: string | undefined = error.requestId;
+      return `${reason} ${requestId}`;
+    }
+  }
+  const lazy = defineRequest({
+    url: "/api/lazy",
+    workerId: () => (globalThis as { JAZZ_WORKER_ACCOUNT?: string }).JAZZ_WORKER_ACCOUNT,
+    request: { eventId: z.string() },
+    response: { ok: z.boolean() },
+  });
+  const response = await lazy.handle(request, me, async ({ eventId }, madeBy, context) => {
+    const id: string = context.id;
+    const req: Request = context.request;
+    void [id, req, madeBy, eventId];
+    return { ok: true };
+  }, { env: { DB: 1 }, onError: (error, info) => void [error, info.reason, info.requestId] });
+  return ticketId + response.status;
+}

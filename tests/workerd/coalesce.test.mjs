@@ -109,7 +109,7 @@ test("a duplicate of an id this isolate is running is 409 without an RPC; of one
   const r = await get("/local?name=local");
   const [c0, c1, c2, c3, c4, c5, c6, c7] = r.counts;
   assert.equal(r.whileRunning.status, 409);
-  assert.deepEqual(JSON.parse(r.whileRunning.text), { message: "Request is being handled, retry", code: 409 });
+  assert.deepEqual(JSON.parse(r.whileRunning.text), { message: "Request is being handled, retry", code: 409, reason: "ERR_BEING_HANDLED" });
   assert.equal(c1.batch, c0.batch, "409 answered in the isolate");
   assert.equal(r.fresh.status, 200);
   assert.equal(c2.batch - c1.batch, 1, "the complete");

@@ -40,7 +40,7 @@ for (const guard of ["memory", "durable"]) {
 // ---- exactly once inside the object that owns the state ---------------------------------
 test("exactlyOnce: an exception inside the transaction rolls back the booking and the claim; the retry books once", async () => {
   const { attempts, info } = await get("/exactly-once?fail=in-transaction");
-  assert.deepEqual(attempts[0], { status: 500, replayed: false, body: { message: "Internal server error", code: 500 } });
+  assert.deepEqual(attempts[0], { status: 500, replayed: false, body: { message: "Internal server error", code: 500, reason: "ERR_INTERNAL" } });
   assert.equal(attempts[1].status, 200);
   assert.equal(attempts[1].replayed, false, "the retry ran the handler cleanly");
   assert.equal(attempts[2].replayed, true);

@@ -8,6 +8,7 @@ export { JazzRpcError, ALREADY_HANDLED, describeStatus } from "../core/errors.js
 // The JazzRPC API over the core.
 export { experimental_defineRequest, defineRequest } from "../rpc/route.js";
 export { JazzRequestError, isJazzRequestError } from "../rpc/request-error.js";
+export { REASONS } from "../rpc/reasons.js";
 export { Account, startWorker } from "../rpc/account.js";
 export { toFetchHandler } from "../adapters/fetch.js";
 export { generateAuthToken, authenticateRequest } from "../rpc/auth.js";
