@@ -32,33 +32,33 @@ std::size_t ReplaySet::slot_of(const Fingerprint &fp) const noexcept {
   return static_cast<std::size_t>(fp.hi) & (slots_.size() - 1);
 }
 
-const ReplaySet::Slot *ReplaySet::find(const Fingerprint &fp) const noexcept {
+bool ReplaySet::contains(const Fingerprint &fp) const noexcept {
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = slot_of(fp);; i = (i + 1) & mask) {
-    if (slots_[i].fp.empty()) return nullptr;
-    if (slots_[i].fp == fp) return &slots_[i];
+    if (slots_[i].empty()) return false;
+    if (slots_[i] == fp) return true;
   }
 }
 
-void ReplaySet::insert(const Fingerprint &fp, std::int64_t bucket) {
+void ReplaySet::insert(const Fingerprint &fp) {
   if ((count_ + 1) * 4 > slots_.size() * 3) rehash(slots_.size() * 2);  // load <= 3/4
   const std::size_t mask = slots_.size() - 1;
   std::size_t i = slot_of(fp);
-  while (!slots_[i].fp.empty()) i = (i + 1) & mask;
-  slots_[i] = Slot{fp, bucket};
+  while (!slots_[i].empty()) i = (i + 1) & mask;
+  slots_[i] = fp;
   ++count_;
 }
 
 void ReplaySet::erase(const Fingerprint &fp) {
   const std::size_t mask = slots_.size() - 1;
   std::size_t i = slot_of(fp);
-  while (!(slots_[i].fp == fp)) {
-    if (slots_[i].fp.empty()) return;
+  while (!(slots_[i] == fp)) {
+    if (slots_[i].empty()) return;
     i = (i + 1) & mask;
   }
   // Backward-shift deletion: pull later members of the run into the hole.
-  for (std::size_t j = (i + 1) & mask; !slots_[j].fp.empty(); j = (j + 1) & mask) {
-    const std::size_t home = slot_of(slots_[j].fp);
+  for (std::size_t j = (i + 1) & mask; !slots_[j].empty(); j = (j + 1) & mask) {
+    const std::size_t home = slot_of(slots_[j]);
     // slots_[j] may move to i only if its home is not in the cyclic range (i, j].
     const bool home_between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
     if (!home_between) {
@@ -66,20 +66,20 @@ void ReplaySet::erase(const Fingerprint &fp) {
       i = j;
     }
   }
-  slots_[i] = Slot{};
+  slots_[i] = Fingerprint{};
   --count_;
   if (slots_.size() > kMinCapacity && count_ * 8 < slots_.size()) rehash(slots_.size() / 2);
 }
 
 void ReplaySet::rehash(std::size_t capacity) {
-  std::vector<Slot> old(capacity);
+  std::vector<Fingerprint> old(capacity);
   old.swap(slots_);
   const std::size_t mask = slots_.size() - 1;
-  for (const auto &slot : old) {
-    if (slot.fp.empty()) continue;
-    std::size_t i = slot_of(slot.fp);
-    while (!slots_[i].fp.empty()) i = (i + 1) & mask;
-    slots_[i] = slot;
+  for (const auto &fp : old) {
+    if (fp.empty()) continue;
+    std::size_t i = slot_of(fp);
+    while (!slots_[i].empty()) i = (i + 1) & mask;
+    slots_[i] = fp;
   }
 }
 
@@ -88,11 +88,24 @@ void ReplaySet::drain_expired(double now) {
     auto first = buckets_.begin();
     // An id is still valid at exactly expires_at (the window check is expires_at < now).
     if (static_cast<double>(first->first) * bucket_ms_ >= now) return;
-    // Only ids still held by this bucket's claim: an entry of a released claim whose id
-    // was claimed again names another bucket in its slot, and that claim stays held.
     for (const auto &fp : first->second) {
-      const Slot *slot = find(fp);
-      if (slot != nullptr && slot->bucket == first->first) erase(fp);
+      if (released_.empty()) {  // the common case: an id with one entry, this one
+        erase(fp);
+        continue;
+      }
+      const auto it = released_.find(fp);
+      if (it == released_.end()) {
+        erase(fp);
+        continue;
+      }
+      // A released id: only the entry of the claim that holds it now erases it; an entry
+      // of a released claim is skipped, so a re-claim is held until its own expiresAt.
+      Released &r = it->second;
+      if (r.held && r.live_bucket == first->first) {
+        erase(fp);
+        r.held = false;
+      }
+      if (--r.pending == 0) released_.erase(it);
     }
     buckets_.erase(first);
   }
@@ -106,26 +119,42 @@ ReplaySet::Claim ReplaySet::claim(std::string_view id, double expires_at, double
   // Expired exactly as the envelope window says: only once expires_at < now.
   if (expires_at < now) return Claim::expired;  // refused, and nothing is stored
   const Fingerprint fp = fingerprint_of(id);
-  if (find(fp) != nullptr) return Claim::seen;
+  if (contains(fp)) return Claim::seen;
   // Rounded up: the bucket is drained only once its end, >= expires_at, has passed.
   const auto bucket = static_cast<std::int64_t>(std::ceil(expires_at / bucket_ms_));
-  insert(fp, bucket);
+  insert(fp);
   buckets_[bucket].push_back(fp);
+  if (!released_.empty()) {
+    const auto it = released_.find(fp);
+    if (it != released_.end()) {
+      it->second.live_bucket = bucket;
+      it->second.held = true;
+      ++it->second.pending;
+    }
+  }
   return Claim::first;
 }
 
 bool ReplaySet::release(std::string_view id) {
   const Fingerprint fp = fingerprint_of(id);
-  if (find(fp) == nullptr) return false;
+  if (!contains(fp)) return false;
   erase(fp);
+  // Its bucket entry stays: the id is tracked until its entries are drained. An id not
+  // tracked yet has exactly one, that of the claim just released.
+  auto it = released_.find(fp);
+  if (it == released_.end()) it = released_.emplace(fp, Released{0, false, 1}).first;
+  it->second.held = false;
   return true;
 }
 
 std::size_t ReplaySet::bytes() const noexcept {
   // A map node: three pointers, colour, key, and the vector header (estimated as 64 bytes).
   constexpr std::size_t kNodeBytes = 64;
-  std::size_t total = sizeof(*this) + slots_.capacity() * sizeof(Slot);
+  // A released id's node: three pointers, colour, key and value (estimated as 64 bytes).
+  constexpr std::size_t kReleasedBytes = 64;
+  std::size_t total = sizeof(*this) + slots_.capacity() * sizeof(Fingerprint);
   for (const auto &bucket : buckets_) total += kNodeBytes + bucket.second.capacity() * sizeof(Fingerprint);
+  total += released_.size() * kReleasedBytes;
   return total;
 }
 

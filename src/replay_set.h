@@ -7,9 +7,11 @@
 // drained on each claim, so every id is inserted once and removed once:
 // amortized O(1), and memory follows what one window holds. An id is
 // remembered at least until its expiresAt and at most bucket_ms longer.
-// Each slot also keeps the bucket of the claim that holds it now: a bucket entry
-// left by an earlier claim of the same id (one released, then claimed again with
-// another expiresAt) names another bucket and is skipped when drained.
+// A released id leaves its bucket entry behind. Such an id is tracked on the side
+// (only released ids, which are rare: 16-byte slots stay as they are) with the
+// number of its bucket entries still pending and the bucket of the claim that holds
+// it now, if any: draining an entry of another bucket skips it, so a re-claim is
+// held until its own expiresAt, earlier or later than the released claim's.
 //
 // The fingerprint is keyed BLAKE3, with a random key of each set: anyone can sign
 // requests whose ids they choose, and with an unkeyed hash they could grind ids whose
@@ -54,25 +56,32 @@ class ReplaySet {
     bool operator==(const Fingerprint &o) const noexcept { return hi == o.hi && lo == o.lo; }
   };
 
-  // A held id: its fingerprint and the bucket of the claim that holds it.
-  struct Slot {
-    Fingerprint fp;
-    std::int64_t bucket = 0;
+  struct FingerprintLess {
+    bool operator()(const Fingerprint &a, const Fingerprint &b) const noexcept {
+      return a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo;
+    }
+  };
+  // An id released at least once, while bucket entries of it are pending.
+  struct Released {
+    std::int64_t live_bucket = 0;  // the bucket of the claim that holds it, if held
+    bool held = false;
+    std::uint32_t pending = 0;  // its entries still in buckets_
   };
 
   Fingerprint fingerprint_of(std::string_view id) const;
   std::size_t slot_of(const Fingerprint &fp) const noexcept;
-  const Slot *find(const Fingerprint &fp) const noexcept;
-  void insert(const Fingerprint &fp, std::int64_t bucket);
+  bool contains(const Fingerprint &fp) const noexcept;
+  void insert(const Fingerprint &fp);
   void erase(const Fingerprint &fp);
   void rehash(std::size_t capacity);
   void drain_expired(double now);
 
   std::array<std::uint8_t, 32> key_{};  // randombytes_buf: the host's randomness in the wasm build
   double bucket_ms_;
-  std::vector<Slot> slots_;
+  std::vector<Fingerprint> slots_;
   std::size_t count_ = 0;
   std::map<std::int64_t, std::vector<Fingerprint>> buckets_;  // bucket end (in bucket units) -> ids
+  std::map<Fingerprint, Released, FingerprintLess> released_;
 };
 
 }  // namespace jazzrpc

@@ -122,3 +122,46 @@ TEST_CASE("a re-claim after release is held until its own, later expiry", "[repl
   CHECK(set.claim("co_zB", t + 300'000, t + 139'000) == Claim::seen);
   CHECK(set.claim("co_zB", t + 300'000, t + 141'001) == Claim::first);
 }
+
+TEST_CASE("released ids: exact over many release cycles, and tracked only while pending", "[replay]") {
+  ReplaySet set;
+  const std::size_t empty_bytes = set.bytes();
+  for (int round = 0; round < 2; ++round) {
+    const double t = 1'000'000 + round * 1'000'000;
+    // 999 ids, each claimed (60 s), released and claimed again with an earlier (30 s), a
+    // later (90 s) or the same expiry; in round 0 released and claimed once more.
+    for (int i = 0; i < 999; ++i) {
+      const std::string id = "co_zR" + std::to_string(i);
+      const double again = i % 3 == 0 ? t + 30'000 : i % 3 == 1 ? t + 90'000 : t + 60'000;
+      REQUIRE(set.claim(id, t + 60'000, t) == Claim::first);
+      REQUIRE(set.release(id));
+      REQUIRE(set.claim(id, again, t) == Claim::first);
+      if (round == 1) continue;
+      REQUIRE(set.release(id));
+      REQUIRE(set.claim(id, again, t) == Claim::first);
+    }
+    CHECK(set.count() == 999);
+    // Each id is held until its own last expiry, and forgotten within a bucket after it.
+    const auto held = [&](double now) {
+      std::size_t n = 0;
+      for (int i = 0; i < 999; ++i) n += set.claim("co_zR" + std::to_string(i), now + 500'000, now) == Claim::seen;
+      return n;
+    };
+    CHECK(held(t + 30'000) == 999);
+    CHECK(set.count() == 999);
+    CHECK(held(t + 31'001) == 666);  // the 30 s ones are gone (and claimed again, to t + 531 s)
+    CHECK(held(t + 60'000) == 999);
+    CHECK(held(t + 61'001) == 999 - 333);  // the 60 s ones are gone now
+    CHECK(held(t + 90'000) == 999);
+    CHECK(held(t + 91'001) == 999 - 333);  // and the 90 s ones
+    for (int i = 0; i < 999; ++i) REQUIRE(set.release("co_zR" + std::to_string(i)));
+    CHECK(set.count() == 0);
+    // Every entry drained: no trace of the releases is left.
+    CHECK(set.claim("co_zTick", t + 900'000, t + 900'000) == Claim::first);
+    CHECK(set.release("co_zTick"));
+  }
+  CHECK(set.claim("co_zEnd", 10'000'000, 10'000'000) == Claim::first);
+  CHECK(set.count() == 1);
+  // Only the one id's entry and the co_zTick release (pending until 2.9e6 + 1 s) are left.
+  CHECK(set.bytes() <= empty_bytes + 2 * (64 + 16) + 64);
+}
