@@ -10,7 +10,7 @@ BUILD := build
 WASM_OUT := js-glue/dist/jazzrpc.wasm
 
 DENO := node_modules/.bin/deno
-DENO_FLAGS := --no-check --allow-read --allow-write --allow-env --allow-run --unstable-kv
+DENO_FLAGS := --no-check --allow-read --allow-write --allow-env --allow-run --allow-net=127.0.0.1 --unstable-kv
 
 .PHONY: all setup setup-build native asan wasm test test-native test-asan test-node test-deno test-types test-workerd test-interop test-workerd-jazz test-fuzz fuzz pack test-consumers demo demo-node dev clean bench
 

@@ -28,7 +28,7 @@ export type OutputOf<D> = ValuesOf<SchemaOf<D>, "output">;
 export type ClaimState =
   | { state: "first" }
   | { state: "running" }
-  | { state: "done"; answer: StoredAnswer | null }
+  | { state: "done"; answer: StoredAnswer | null; reason?: "ERR_ANSWER_NOT_STORED" }
   | { state: "seen" };
 
 /** An answer kept for a request id and given again, byte for byte, to its duplicates. */

@@ -28,6 +28,7 @@ export const README_FILES = {
   next: { "bookEventTicket.js": "bookEventTicket.js", "events.js": "events.js", "client.js": "client.js", "next/app/api/book/route.js": "app/api/book/route.js" },
   vite: { "bookEventTicket.js": "bookEventTicket.js", "events.js": "events.js", "browser/main.js": "src/main.js" },
   bun: { "bookEventTicket.js": "bookEventTicket.js", "events.js": "events.js", "server.js": "server.js", "client.js": "client.js", "bun/server.js": "bun/server.js" },
+  postgres: { "bookEventTicket.js": "bookEventTicket.js", "client.js": "client.js", "postgres/server.js": "server.js" },
 };
 
 /** Every dependency of a consumer, pinned exactly (jazzrpc itself is the tarball). */
@@ -38,6 +39,7 @@ export const PINNED = {
   "@types/node": "20.19.43",
   hono: "4.13.19",
   "@hono/node-server": "2.1.9",
+  "@electric-sql/pglite": "0.3.14",
   next: "16.4.6",
   react: "19.3.1",
   "react-dom": "19.3.1",

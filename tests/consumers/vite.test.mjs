@@ -25,7 +25,7 @@ const CHROMIUM_ARGS = [
 test("Vite page in headless Chromium: books, then shows the JazzRequestError", { timeout: 300_000 }, async (t) => {
   const project = await createProject(t, "vite", { folders: ["vite"], dependencies: ["zod", "vite"] });
   const worker = await makeWorkerAccount(project);
-  await project.run(project.bin("vite"), ["build"], { env: { VITE_WORKER_ACCOUNT: worker.id }, timeout: 120_000 });
+  await project.run(project.bin("vite"), ["build"], { env: { VITE_JAZZ_WORKER_ACCOUNT: worker.id }, timeout: 120_000 });
   const built = await readdir(join(project.dir, "dist/assets"));
   project.log(`dist/assets: ${built.join(", ")}`);
 

@@ -20,7 +20,7 @@ function startServer(worker, kv, now, runs) {
     workerId: worker.id,
     request: { eventId: z.string() },
     response: { ticketId: z.string() },
-    options: { now, window: WINDOW },
+    options: { now, window: WINDOW, answerTtlMs: 0 }, // answers not kept past the window: a late body is refused, as the test checks
   });
   const guard = new lib.DenoKvReplayGuard({ kv, now, prefix: ["skew"] });
   const errors = [];

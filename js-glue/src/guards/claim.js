@@ -29,12 +29,21 @@ export const done = (answer, reason) =>
 /** The reason of a done id whose answer a guard dropped or never kept: its duplicates never run. */
 export const ANSWER_NOT_STORED = "ERR_ANSWER_NOT_STORED";
 
+/**
+ * A running claim whose lease lapsed (its process died before it answered): the guard
+ * turned it into done with the lapsed answer the route gave begin() (ERR_OUTCOME_UNKNOWN).
+ */
+export const LAPSED = Object.freeze({ state: "lapsed" });
+/** How long a claim's lease lasts unless renewed (the route's leaseMs default). */
+export const DEFAULT_LEASE_MS = 10_000;
+
 /** A guard's claim as { state, answer? }: begin() where the guard has it, else claim()'s boolean. */
-export async function beginClaim(guard, id, expiresAt) {
+export async function beginClaim(guard, id, expiresAt, options) {
   if (typeof guard.begin === "function") {
-    const result = await guard.begin(id, expiresAt);
+    const result = await guard.begin(id, expiresAt, options);
     if (result === FIRST || result?.state === "first") return FIRST;
     if (result?.state === "running") return RUNNING;
+    if (result?.state === "lapsed") return LAPSED;
     if (result?.state === "done") return done(result.answer, result.reason);
     return SEEN;
   }
@@ -46,9 +55,9 @@ export async function beginClaim(guard, id, expiresAt) {
  * claim that lands after the deadline is released (guard.release), so that the 503
  * handle() answered can be retried with the same body.
  */
-export function claimWithin(guard, id, expiresAt, timeoutMs) {
+export function claimWithin(guard, id, expiresAt, timeoutMs, options) {
   let late = false;
-  const claim = Promise.resolve().then(() => beginClaim(guard, id, expiresAt));
+  const claim = Promise.resolve().then(() => beginClaim(guard, id, expiresAt, options));
   claim.then(
     (result) => {
       if (late && result === FIRST) return Promise.resolve().then(() => guard.release?.(id)).catch(() => {});

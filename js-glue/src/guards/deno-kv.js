@@ -1,7 +1,9 @@
 // DenoKvReplayGuard: claims in Deno KV, atomic across isolates and processes: an
 // atomic check that the key has no version yet claims an id; its state is read
 // when the check fails, and the answer stored with the same expiry.
-import { FIRST, SEEN, decodeState, hasExpired, holdUntil, skewOption, ttlOf } from "./claim.js";
+import { DEFAULT_LEASE_MS, FIRST, LAPSED, SEEN, decodeState, hasExpired, holdUntil, skewOption, ttlOf } from "./claim.js";
+
+const randomToken = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 
 /**
  * Replay guard over Deno KV (a local KV file shared by processes, or Deno Deploy's KV):
@@ -25,6 +27,7 @@ export class DenoKvReplayGuard {
   #prefix;
   #now;
   #skewMs;
+  #tokens = new Map(); // id -> the token of this guard's claim in flight (renew)
   /**
    * @param {{ kv: any, prefix?: string[], now?: () => number, skewMs?: number }} options
    *   kv: a Deno.Kv (Deno.openKv()); prefix: of every key (default ["jazzrpc", "seen"]);
@@ -39,17 +42,26 @@ export class DenoKvReplayGuard {
     this.#skewMs = skewOption("DenoKvReplayGuard", skewMs);
   }
 
-  /** First claim of id, or the state of its earlier claim. */
-  async begin(id, expiresAt) {
+  /**
+   * First claim of id, or the state of its earlier claim. options: { leaseMs } the
+   * claim's lease, renewed by renew() while the handler runs; { lapsedAnswer } what a
+   * running claim whose lease lapsed (by more than skewMs: servers' clocks differ)
+   * becomes: the route's ERR_OUTCOME_UNKNOWN answer, stored for every later copy.
+   */
+  async begin(id, expiresAt, options = {}) {
     const now = this.#now();
     if (hasExpired(expiresAt, now)) return SEEN;
     const key = [...this.#prefix, id];
     const until = holdUntil(expiresAt, this.#skewMs);
-    const running = { state: "running", expiresAt, heldUntil: until };
+    const token = randomToken();
+    const running = { state: "running", expiresAt, heldUntil: until, token, leaseUntil: now + (options.leaseMs ?? DEFAULT_LEASE_MS) };
     const result = await retryWhenLocked(() =>
       this.#kv.atomic().check({ key, versionstamp: null }).set(key, running, { expireIn: ttlOf(until, now) }).commit(),
     );
-    if (result.ok) return FIRST;
+    if (result.ok) {
+      this.#tokens.set(id, token);
+      return FIRST;
+    }
     // KV's expiry is lazy: an entry past its time may still be there. Such an id is
     // forgotten for us too: it is claimed anew over the same versionstamp.
     const existing = await this.#kv.get(key);
@@ -59,9 +71,38 @@ export class DenoKvReplayGuard {
       const renewed = await retryWhenLocked(() =>
         this.#kv.atomic().check(existing).set(key, running, { expireIn: ttlOf(until, now) }).commit(),
       );
+      if (renewed.ok) this.#tokens.set(id, token);
       return renewed.ok ? FIRST : SEEN;
     }
-    return decodeState(existing.value);
+    const value = existing.value;
+    if (value.state === "running" && Number.isFinite(value.leaseUntil) && value.leaseUntil + this.#skewMs < now) {
+      const keep = Math.max(heldUntil, now + (options.answerTtlMs ?? 0));
+      const lapsed = { state: "done", answer: options.lapsedAnswer ?? null, expiresAt: value.expiresAt, heldUntil: keep };
+      const turned = await retryWhenLocked(() => this.#kv.atomic().check(existing).set(key, lapsed, { expireIn: ttlOf(keep, now) }).commit());
+      return turned.ok ? LAPSED : decodeState((await this.#kv.get(key)).value);
+    }
+    return decodeState(value);
+  }
+
+  /** Extends the lease of this guard's running claim of id by leaseMs. */
+  async renew(id, leaseMs) {
+    const token = this.#tokens.get(id);
+    if (token === undefined) return false;
+    const key = [...this.#prefix, id];
+    const existing = await this.#kv.get(key);
+    const value = existing.value;
+    if (value?.state !== "running" || value.token !== token) return false;
+    const now = this.#now();
+    const renewed = await retryWhenLocked(() =>
+      this.#kv.atomic().check(existing).set(key, { ...value, leaseUntil: now + leaseMs }, { expireIn: ttlOf(value.heldUntil ?? value.expiresAt, now) }).commit(),
+    );
+    return renewed.ok;
+  }
+
+  /** The id's state, without claiming it: a body past its window looks up its stored answer. */
+  async lookup(id) {
+    const { value } = await this.#kv.get([...this.#prefix, id]);
+    return value === null ? SEEN : decodeState(value);
   }
 
   /** True for the first claim of an id only (the first interface). */
@@ -69,18 +110,24 @@ export class DenoKvReplayGuard {
     return (await this.begin(id, expiresAt)) === FIRST;
   }
 
-  /** Stores the answer of a claimed id (null: done, not stored), until expiresAt + skewMs. */
-  async complete(id, answer, expiresAt) {
+  /**
+   * Stores the answer of a claimed id (null: done, not stored), kept until the later of
+   * expiresAt + skewMs and options.keepUntil (the route's answerTtlMs).
+   */
+  async complete(id, answer, expiresAt, options = {}) {
+    this.#tokens.delete(id);
     const key = [...this.#prefix, id];
     const until = holdUntil(expiresAt, this.#skewMs);
+    const keep = Math.max(until, Number.isFinite(options.keepUntil) ? options.keepUntil : 0);
     await retryWhenLocked(() =>
-      this.#kv.set(key, { state: "done", answer: answer ?? null, expiresAt, heldUntil: until }, { expireIn: ttlOf(until, this.#now()) }),
+      this.#kv.set(key, { state: "done", answer: answer ?? null, expiresAt, heldUntil: keep }, { expireIn: ttlOf(keep, this.#now()) }),
     );
     return true;
   }
 
   /** Forgets a claim whose handler never started. */
   async release(id) {
+    this.#tokens.delete(id);
     await this.#kv.delete([...this.#prefix, id]);
     return true;
   }

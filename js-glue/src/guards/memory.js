@@ -2,19 +2,23 @@
 // the state and stored answer of each id it holds, all forgotten with the window; the
 // stored answers' total bytes capped, the oldest dropped first.
 import { getCore } from "../core/wasm.js";
-import { ANSWER_NOT_STORED, FIRST, RUNNING, SEEN, done } from "./claim.js";
+import { ANSWER_NOT_STORED, FIRST, RUNNING, SEEN, done, hasExpired } from "./claim.js";
 
 const ENTRY_BYTES = 96; // a Map entry and its record, estimated
 /** The default cap on the stored answers' total bytes: 64 MiB. */
 export const DEFAULT_MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+/** The default cap on ids kept past their window for their answers (answerTtlMs): 200,000. */
+export const DEFAULT_MAX_KEPT_IDS = 200_000;
 const DROPPED = done(null, ANSWER_NOT_STORED);
 
 /**
  * The wasm replay set, for one instance (one process or isolate). The default guard.
  *
  * Bounds: each claimed id (about 50 bytes in the wasm set, about 96 more for its state)
- * is kept until its expiresAt, then forgotten; ids come and go with the window, so their
- * number is at most the requests one window brings. The stored answers (each up to the
+ * is held until its expiresAt; a done id and its answer are kept until the route's
+ * keepUntil (answerTtlMs, 24 h by default), so that a body past its window still gets
+ * its answer. Ids past their window are kept up to `maxKeptIds` (default 200,000),
+ * the oldest forgotten first (such a body is then refused as expired). The stored answers (each up to the
  * route's `maxStoredAnswerBytes`, counted as 2 bytes per character of the body plus 64)
  * are held in total to `maxAnswerBytes` (default 64 MiB): past it, the oldest answers
  * are dropped first. A dropped answer's id stays claimed, done: its duplicates get
@@ -32,17 +36,22 @@ export class MemoryReplayGuard {
   #stored = new Map(); // id -> its entry, for each id whose answer is held, in the order they were stored
   #answerBytes = 0;
   #maxAnswerBytes;
+  #maxKeptIds;
 
   /**
    * @param {{ now?: () => number, maxAnswerBytes?: number }} [options]
    *   now: the clock (default Date.now); maxAnswerBytes: the cap on the stored answers'
-   *   total bytes (an integer, 0 or more; default 64 MiB; 0 keeps none).
+   *   total bytes (an integer, 0 or more; default 64 MiB; 0 keeps none); maxKeptIds:
+   *   how many ids past their window are kept for their answers (default 200,000).
    */
   constructor(options = {}) {
     const max = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
     if (!Number.isSafeInteger(max) || max < 0) {
       throw new TypeError(`MemoryReplayGuard: option 'maxAnswerBytes' must be an integer number of bytes, 0 or more, got ${String(max)}`);
     }
+    const kept = options.maxKeptIds ?? DEFAULT_MAX_KEPT_IDS;
+    if (!Number.isSafeInteger(kept) || kept < 0) throw new TypeError(`MemoryReplayGuard: option 'maxKeptIds' must be an integer, 0 or more, got ${String(kept)}`);
+    this.#maxKeptIds = kept;
     this.#set = getCore().createReplaySet();
     this.#now = options.now ?? Date.now;
     this.#maxAnswerBytes = max;
@@ -54,11 +63,12 @@ export class MemoryReplayGuard {
     this.#sweep(now);
     if (this.#set.claim(id, expiresAt, now)) {
       this.#forget(id); // an expired entry the sweep has not reached yet: its answer goes with it
-      this.#entries.set(id, { expiresAt, answer: undefined });
+      this.#entries.set(id, { expiresAt, keepUntil: expiresAt, answer: undefined });
       return FIRST;
     }
     const entry = this.#entries.get(id);
-    if (entry === undefined) return SEEN;
+    // Held by the set but no state: forgotten at the kept-ids cap; it never runs again.
+    if (entry === undefined) return hasExpired(expiresAt, now) ? SEEN : DROPPED;
     if (entry.dropped) return DROPPED;
     return entry.answer === undefined ? RUNNING : done(entry.answer);
   }
@@ -68,11 +78,21 @@ export class MemoryReplayGuard {
     return (await this.begin(id, expiresAt)) === FIRST;
   }
 
-  /** Stores the answer of a claimed id (null: done, not stored). */
-  async complete(id, answer) {
+  /** The id's state without claiming it: a body past its window looks up its answer. */
+  async lookup(id) {
+    this.#sweep(this.#now());
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return SEEN;
+    if (entry.dropped) return DROPPED;
+    return entry.answer === undefined ? RUNNING : done(entry.answer);
+  }
+
+  /** Stores the answer of a claimed id (null: done, not stored), kept until options.keepUntil. */
+  async complete(id, answer, _expiresAt, options = {}) {
     const entry = this.#entries.get(id);
     if (entry === undefined || entry.answer !== undefined) return false;
     entry.answer = answer ?? null;
+    if (Number.isFinite(options.keepUntil)) entry.keepUntil = Math.max(entry.keepUntil, options.keepUntil);
     if (entry.answer !== null) {
       this.#answerBytes += sizeOf(entry.answer);
       this.#stored.set(id, entry);
@@ -98,11 +118,13 @@ export class MemoryReplayGuard {
     return this.#set.release(id);
   }
 
-  // Entries come in claim order, which is nearly expiry order: forget from the front
-  // while expired (one that expires later holds the ones behind it for its difference).
+  // Entries come in claim order, which is nearly keepUntil order: forget from the front
+  // while past their keepUntil (one kept longer holds the ones behind it for its
+  // difference), and the oldest past their window while over maxKeptIds.
   #sweep(now) {
     for (const [id, entry] of this.#entries) {
-      if (entry.expiresAt >= now) break;
+      const overCap = this.#entries.size > this.#maxKeptIds && entry.expiresAt < now;
+      if (entry.keepUntil >= now && !overCap) break;
       this.#forget(id);
     }
   }

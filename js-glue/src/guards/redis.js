@@ -2,7 +2,7 @@
 // cluster). One round trip per state change: a script claims an id or reads its state
 // in one atomic step, with the key's expiry set on Redis's own clock; `SET key done XX
 // KEEPTTL` stores the answer under the claim's expiry; `DEL` releases.
-import { FIRST, decodeState, encodeState, hasExpired, holdUntil, skewOption } from "./claim.js";
+import { DEFAULT_LEASE_MS, FIRST, LAPSED, decodeState, encodeState, hasExpired, holdUntil, skewOption } from "./claim.js";
 
 /** A Lua script run by EVALSHA (EVAL when the server's script cache lacks it: NOSCRIPT). */
 class Script {
@@ -19,19 +19,52 @@ class Script {
   }
 }
 
-// KEYS[1] the id's key, ARGV[1] the running value, ARGV[2] until when to hold the id (ms
-// since the epoch). The earlier state when there is one (a string); else, when that time
-// has already passed on Redis's clock, Redis's time (an integer) and nothing is written;
-// else the claim is written with PXAT, which Redis evaluates on its own clock (nil).
-const BEGIN = new Script(`local previous = redis.call("GET", KEYS[1])
-if previous then return previous end
-local time = redis.call("TIME")
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+// Redis's own clock, in ms, inside a script.
+const NOW = `local time = redis.call("TIME")
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)`;
+// KEYS[1] the id's key; ARGV[1] this claim's token, ARGV[2] until when to hold the id (ms
+// since the epoch), ARGV[3] the lease (ms), ARGV[4] the stored state a lapsed claim
+// becomes, kept ARGV[5] ms (the answers' time to live). The earlier state when there is one (a string), except a running claim whose
+// lease has lapsed on Redis's clock (its process died): it becomes ARGV[4] and the
+// script answers "lapsed". Else, when ARGV[2] has already passed on Redis's clock,
+// Redis's time (an integer) and nothing is written; else the claim is written with
+// PXAT, which Redis evaluates on its own clock, holding a lease (nil).
+const BEGIN = new Script(`${NOW}
+local previous = redis.call("GET", KEYS[1])
+if previous then
+  local ok, state = pcall(cjson.decode, previous)
+  if ok and type(state) == "table" and state.state == "running" and tonumber(state.leaseUntil) and tonumber(state.leaseUntil) < now then
+    local keep = math.max(tonumber(redis.call("PEXPIRETIME", KEYS[1])), now + tonumber(ARGV[5]))
+    redis.call("SET", KEYS[1], ARGV[4], "PXAT", keep)
+    return "lapsed"
+  end
+  return previous
+end
 if tonumber(ARGV[2]) <= now then return now end
-redis.call("SET", KEYS[1], ARGV[1], "PXAT", ARGV[2])
+redis.call("SET", KEYS[1], cjson.encode({ state = "running", token = ARGV[1], leaseUntil = now + tonumber(ARGV[3]) }), "PXAT", ARGV[2])
 return false`);
-// Deletes KEYS[1] only while it still holds ARGV[1] (this claim's own running value).
-const RELEASE_IF_OURS = new Script('if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0');
+// Deletes KEYS[1] only while it is still this claim's (its token ARGV[1]) and running.
+const RELEASE_IF_OURS = new Script(`local v = redis.call("GET", KEYS[1])
+if not v then return 0 end
+local ok, state = pcall(cjson.decode, v)
+if ok and type(state) == "table" and state.state == "running" and state.token == ARGV[1] then return redis.call("DEL", KEYS[1]) end
+return 0`);
+// Extends this claim's lease (token ARGV[1]) by ARGV[2] ms from now, while it runs.
+const RENEW = new Script(`${NOW}
+local v = redis.call("GET", KEYS[1])
+if not v then return 0 end
+local ok, state = pcall(cjson.decode, v)
+if not (ok and type(state) == "table" and state.state == "running" and state.token == ARGV[1]) then return 0 end
+state.leaseUntil = now + tonumber(ARGV[2])
+redis.call("SET", KEYS[1], cjson.encode(state), "KEEPTTL")
+return 1`);
+// Stores the answer ARGV[1] over the claim (XX), kept until the later of ARGV[2] (the
+// id's hold, ms since the epoch) and Redis's now + ARGV[3] (the answer's time to live).
+const COMPLETE = new Script(`${NOW}
+local keep = math.max(tonumber(ARGV[2]), now + tonumber(ARGV[3]))
+local stored = redis.call("SET", KEYS[1], ARGV[1], "XX", "PXAT", keep)
+if stored then return 1 end
+return 0`);
 const randomToken = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 
 /**
@@ -86,6 +119,7 @@ export class RedisReplayGuard {
   #prefix;
   #now;
   #skewMs;
+  #tokens = new Map(); // id -> the token of this guard's claim in flight (renew, release)
   /**
    * @param {{ client: any, prefix?: string, now?: () => number, skewMs?: number }} options
    *   prefix: of every key (default "jazzrpc:seen:"); now: this server's clock (default
@@ -114,22 +148,34 @@ export class RedisReplayGuard {
     return this.#command(key, ["EVAL", script.text, "1", key, ...args]);
   }
 
-  /** First claim of id, or the state of its earlier claim, in one atomic round trip. */
-  async begin(id, expiresAt) {
+  /**
+   * First claim of id, or the state of its earlier claim, in one atomic round trip.
+   * options: { leaseMs } the claim's lease (default 10 s), renewed by renew() while the
+   * handler runs; { lapsedAnswer } what a running claim whose lease lapsed (its process
+   * died) becomes: the route's ERR_OUTCOME_UNKNOWN answer, stored for every later copy.
+   */
+  async begin(id, expiresAt, options = {}) {
     if (hasExpired(expiresAt, this.#now())) return decodeState(null);
     const key = this.#key(id);
     const until = holdUntil(expiresAt, this.#skewMs);
     // The running value carries this claim's own token: a claim whose reply is lost
     // (the connection fails after the server ran the script) is undone only if it is still ours.
-    const value = JSON.stringify({ state: "running", token: randomToken() });
+    const token = randomToken();
+    const leaseMs = String(Math.max(1, Math.ceil(options.leaseMs ?? DEFAULT_LEASE_MS)));
+    const lapsed = encodeState("done", options.lapsedAnswer ?? null);
     let previous;
     try {
-      previous = await this.#eval(BEGIN, key, [value, String(until)]);
+      const answerTtlMs = String(Math.max(1, Math.ceil(options.answerTtlMs ?? 1)));
+      previous = await this.#eval(BEGIN, key, [token, String(until), leaseMs, lapsed, answerTtlMs]);
     } catch (error) {
-      await this.#eval(RELEASE_IF_OURS, key, [value]).catch(() => {});
+      await this.#eval(RELEASE_IF_OURS, key, [token]).catch(() => {});
       throw error;
     }
-    if (previous === null || previous === undefined) return FIRST;
+    if (previous === null || previous === undefined) {
+      this.#tokens.set(id, token);
+      return FIRST;
+    }
+    if (previous === "lapsed") return LAPSED;
     if (typeof previous === "number" || typeof previous === "bigint") {
       throw new Error(
         `RedisReplayGuard: not claimed: the id's expiresAt + skewMs (${until}) has passed on Redis's clock (${previous}); ` +
@@ -144,15 +190,38 @@ export class RedisReplayGuard {
     return (await this.begin(id, expiresAt)) === FIRST;
   }
 
-  /** Stores the answer of a claimed id (null: done, not stored), under the claim's expiry. */
-  async complete(id, answer, _expiresAt) {
-    const key = this.#key(id);
-    return (await this.#command(key, ["SET", key, encodeState("done", answer), "XX", "KEEPTTL"])) === "OK";
+  /** Extends the lease of this guard's running claim of id by leaseMs (Redis's clock). */
+  async renew(id, leaseMs) {
+    const token = this.#tokens.get(id);
+    if (token === undefined) return false;
+    return Number(await this.#eval(RENEW, this.#key(id), [token, String(Math.max(1, Math.ceil(leaseMs)))])) === 1;
   }
 
-  /** Forgets a claim whose handler never started. */
-  async release(id) {
+  /**
+   * Stores the answer of a claimed id (null: done, not stored), kept until the later of
+   * the id's hold (expiresAt + skewMs) and Redis's now + options.answerTtlMs.
+   */
+  async complete(id, answer, expiresAt, options = {}) {
+    this.#tokens.delete(id);
     const key = this.#key(id);
-    return Number(await this.#command(key, ["DEL", key])) === 1;
+    const hold = Number.isFinite(expiresAt) ? holdUntil(expiresAt, this.#skewMs) : 0;
+    const ttl = Math.max(1, Math.ceil(options.answerTtlMs ?? 0));
+    return Number(await this.#eval(COMPLETE, key, [encodeState("done", answer), String(hold), String(ttl)])) === 1;
+  }
+
+  /** Forgets this guard's claim of id, whose handler never started or asked for a retry. */
+  async release(id) {
+    const token = this.#tokens.get(id);
+    this.#tokens.delete(id);
+    const key = this.#key(id);
+    if (token === undefined) return Number(await this.#command(key, ["DEL", key])) === 1;
+    return Number(await this.#eval(RELEASE_IF_OURS, key, [token])) === 1;
+  }
+
+  /** The id's state, without claiming it: a body past its window looks up its stored answer. */
+  async lookup(id) {
+    const key = this.#key(id);
+    const text = await this.#command(key, ["GET", key]);
+    return text === null || text === undefined ? decodeState(null) : decodeState(String(text));
   }
 }

@@ -16,7 +16,7 @@
 //   rolls all of it back, and the retry runs cleanly.
 
 import { JazzRequestError } from "./request-error.js";
-import { FIRST, claimWithin, within } from "../guards/claim.js";
+import { FIRST, LAPSED, claimWithin, within } from "../guards/claim.js";
 import { answerForError, byteLength, duplicateResponse, errorAnswer, report, responseOf } from "./answer.js";
 import { describeStatus } from "../core/errors.js";
 
@@ -34,10 +34,16 @@ const isRetryLater = (answer) => answer.fromHandler === true && NOT_DONE.has(ans
 export async function answerThroughGuard({ guard, id, expiresAt, opts, info, execute }) {
   let claim;
   try {
-    claim = await claimWithin(guard, id, expiresAt, opts.guardTimeoutMs);
+    claim = await claimWithin(guard, id, expiresAt, opts.guardTimeoutMs, { leaseMs: opts.leaseMs, lapsedAnswer: OUTCOME_UNKNOWN_ANSWER, answerTtlMs: opts.answerTtlMs });
   } catch (error) {
     report(opts, error, { ...info, status: 503, reason: "ERR_GUARD_UNAVAILABLE" });
     throw new JazzRequestError("Replay guard unavailable, try again", 503, undefined, { reason: "ERR_GUARD_UNAVAILABLE" });
+  }
+  if (claim === LAPSED) {
+    // The copy that ran died before it answered, and this guard cannot know whether its
+    // effect happened: a definitive answer, stored for every later copy. The moment to reconcile.
+    report(opts, new Error("a claim's lease lapsed without an answer: the server that ran it stopped"), { ...info, status: 500, reason: "ERR_OUTCOME_UNKNOWN" });
+    return responseOf(OUTCOME_UNKNOWN_ANSWER);
   }
   if (claim !== FIRST) {
     // Expired between the check and the claim (a slow guard): never run, so not "already handled".
@@ -46,18 +52,63 @@ export async function answerThroughGuard({ guard, id, expiresAt, opts, info, exe
   }
 
   let answer;
+  const lease = holdLease(guard, id, opts);
   try {
     answer = await execute();
   } catch (error) {
     answer = answerForError(error, opts, info);
+  } finally {
+    lease.stop();
   }
   if (opts.duplicates === "reject" || typeof guard.complete !== "function") return responseOf(answer);
   if (isRetryLater(answer)) {
     await settle(opts, info, () => guard.release?.(id), "replay guard did not release the claim");
     return responseOf(answer);
   }
-  await settle(opts, info, () => guard.complete(id, storable(answer, opts, info), expiresAt), "replay guard did not store the answer");
+  const keep = { keepUntil: keepUntilOf(expiresAt, opts), answerTtlMs: opts.answerTtlMs };
+  await settle(opts, info, () => guard.complete(id, storable(answer, opts, info), expiresAt, keep), "replay guard did not store the answer");
   return responseOf(answer);
+}
+
+/**
+ * A body past its window: the answer stored for its id (X-Jazz-Replayed), which
+ * outlives the window by answerTtlMs; null when there is none (the body is then
+ * refused as expired). It never runs anything.
+ */
+export async function storedAnswerOf({ guard, store, id, opts }) {
+  let state;
+  if (store?.kind === "async") state = await store.run(id, { expiresAt: 0, keepUntil: 0 }, () => Promise.reject(new Error("never run")));
+  else if (store) state = store.lookup?.(id);
+  else state = await within(Promise.resolve().then(() => guard.lookup?.(id)), opts.guardTimeoutMs, "replay guard did not answer");
+  if (state?.state === "done" && state.answer) return responseOf(state.answer, { "X-Jazz-Replayed": "true" });
+  return null;
+}
+
+/** Until when an answer is kept: the later of the id's window (plus skew) and now + answerTtlMs. */
+const keepUntilOf = (expiresAt, opts) => Math.max(expiresAt + opts.skew, opts.now() + opts.answerTtlMs);
+
+/** The answer a claim whose lease lapsed becomes: 500 ERR_OUTCOME_UNKNOWN, stored by the guard. */
+const OUTCOME_UNKNOWN_ANSWER = Object.freeze(
+  errorAnswer(
+    new JazzRequestError(
+      "Request outcome unknown: the server that ran it stopped before it answered; check whether it took effect",
+      500,
+      undefined,
+      { reason: "ERR_OUTCOME_UNKNOWN" },
+    ),
+  ),
+);
+
+// Renews the claim's lease every leaseMs / 3 while the handler runs (guards that have leases).
+function holdLease(guard, id, opts) {
+  if (typeof guard.renew !== "function" || !(opts.leaseMs > 0)) return { stop() {} };
+  const timer = setInterval(() => {
+    Promise.resolve()
+      .then(() => guard.renew(id, opts.leaseMs))
+      .catch(() => {}); // a missed renewal: the next one tries again; the lease has two more periods
+  }, Math.max(1, Math.floor(opts.leaseMs / 3)));
+  timer.unref?.();
+  return { stop: () => clearInterval(timer) };
 }
 
 /**
@@ -71,14 +122,14 @@ export function answerInTransaction({ store, id, expiresAt, opts, info, execute 
   let answer;
   try {
     answer = store.transaction(() => {
-      const claim = store.begin(id, expiresAt);
+      const claim = store.begin(id, expiresAt, { keepUntil: keepUntilOf(expiresAt, opts) });
       if (claim !== FIRST && claim?.state !== "first") return claim;
       const outcome = execute(undefined);
       if (isRetryLater(outcome)) {
         retryLater = outcome;
         throw ROLL_BACK; // nothing of it is kept: the retry runs the handler again
       }
-      store.complete(id, storable(outcome, opts, info));
+      store.complete(id, storable(outcome, opts, info), { keepUntil: keepUntilOf(expiresAt, opts) });
       return outcome;
     });
   } catch (error) {
@@ -99,7 +150,7 @@ export async function answerInAsyncTransaction({ store, id, expiresAt, opts, inf
   let sent;
   let outcome;
   try {
-    outcome = await store.run(id, { expiresAt, keepUntil: Math.max(expiresAt, opts.now() + opts.answerTtlMs) }, async (tx) => {
+    outcome = await store.run(id, { expiresAt, keepUntil: keepUntilOf(expiresAt, opts) }, async (tx) => {
       let answer;
       try {
         answer = await execute(tx);

@@ -17,6 +17,7 @@ export const DEFAULTS = Object.freeze({
   duplicates: "replay",
   maxStoredAnswerBytes: 1 << 20,
   answerTtlMs: 24 * 60 * 60 * 1000,
+  leaseMs: 10_000,
 });
 
 const isObject = (x) => x !== null && typeof x === "object";
@@ -52,6 +53,7 @@ const CHECKS = {
   },
   maxStoredAnswerBytes: (v) => integer("maxStoredAnswerBytes", v, 0, 2 ** 31 - 1),
   answerTtlMs: (v) => duration("answerTtlMs", v, { min: 0, max: Number.MAX_SAFE_INTEGER }),
+  leaseMs: (v) => duration("leaseMs", v, { min: 3 }),
   exactlyOnce: (v) => {
     const synchronous = isObject(v) && typeof v.transaction === "function" && typeof v.begin === "function" && typeof v.complete === "function";
     const asynchronous = isObject(v) && v.kind === "async" && typeof v.run === "function";

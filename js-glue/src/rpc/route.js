@@ -14,8 +14,11 @@ import { readAndVerify, requestValue, serve } from "./serve.js";
 
 const pathOf = (url) => new URL(url, "http://jazzrpc.invalid").pathname;
 
-/** "co_z" + the base58 of a 32-byte public key: 43 or 44 characters of the Bitcoin alphabet. */
-const ACCOUNT_ID = /^co_z[1-9A-HJ-NP-Za-km-z]{43,44}$/;
+/**
+ * An account id: "co_z" + base58 (Bitcoin alphabet). Ours are a 32-byte public key
+ * (43-44 characters); a jazz-tools account is a CoValue id (a 19-byte hash, 25-27).
+ */
+const ACCOUNT_ID = /^co_z[1-9A-HJ-NP-Za-km-z]{20,60}$/;
 const DEFINE_PARAMS = ["url", "workerId", "request", "response", "options"];
 
 function checkWorkerId(value, given) {
@@ -28,7 +31,7 @@ function checkWorkerId(value, given) {
   }
   if (typeof value !== "string" || !ACCOUNT_ID.test(value)) {
     const hint = typeof value === "string" && value.startsWith("signer_z") ? ": this is a signer id; the account id is Account.idOfSigner(signerID)" : "";
-    throw new TypeError(`defineRequest: option 'workerId' must be an account id ("co_z" + 43-44 base58 characters), got ${JSON.stringify(String(value).slice(0, 60))}${hint}`);
+    throw new TypeError(`defineRequest: option 'workerId' must be an account id ("co_z" + base58), got ${JSON.stringify(String(value).slice(0, 60))}${hint}`);
   }
   return value;
 }

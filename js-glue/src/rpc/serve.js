@@ -12,7 +12,9 @@ import { readBody } from "./body.js";
 import { isJazzAccount, signerOf } from "./account.js";
 import { reasonOfCode } from "./reasons.js";
 import { answerOf, successAnswer } from "./answer.js";
-import { answerInAsyncTransaction, answerInTransaction, answerThroughGuard, handlerAnswer } from "./once.js";
+import { answerInAsyncTransaction, answerInTransaction, answerThroughGuard, handlerAnswer, storedAnswerOf } from "./once.js";
+import { report } from "./answer.js";
+import { describeStatus } from "../core/errors.js";
 
 /** A refused verdict as the JazzRequestError handle() answers with (status and message from the core's table). */
 export function rejection(verdict) {
@@ -27,16 +29,25 @@ const randomNonce = () => "z" + getCore().base58Encode(crypto.getRandomValues(ne
  * The method, the body (size limit, deadline), then the core's verdict on it:
  * jazz-tools' format for a jazz-tools worker, ours otherwise.
  */
-export async function readAndVerify(route, request, jazzWorker, opts) {
+export async function readAndVerify(route, request, jazzWorker, opts, { pastWindow = false } = {}) {
   if (request?.method !== "POST") throw new JazzRequestError("Method not allowed: use POST", 405, undefined, { reason: "ERR_METHOD" });
   const body = await readBody(request, opts.maxBodyBytes, opts.bodyTimeoutMs);
   const core = getCore();
-  const limits = { now: opts.now(), window: opts.window, skew: opts.skew, maxBytes: opts.maxBodyBytes, maxDepth: opts.maxDepth };
-  const verdict = jazzWorker
-    ? core.verifyJazzMessage(body, limits)
-    : core.verifyMessage(body, { kind: "request", url: route.path, workerId: route.workerId() }, limits);
-  if (!verdict.ok) throw rejection(verdict);
-  return { body, verdict };
+  const now = opts.now();
+  const limits = { now, window: opts.window, skew: opts.skew, maxBytes: opts.maxBodyBytes, maxDepth: opts.maxDepth };
+  const check = (at) =>
+    jazzWorker
+      ? core.verifyJazzMessage(body, { ...limits, now: at })
+      : core.verifyMessage(body, { kind: "request", url: route.path, workerId: route.workerId() }, { ...limits, now: at });
+  const verdict = check(now);
+  if (verdict.ok) return { body, verdict, expired: false };
+  // A body past its window may still have a stored answer (answerTtlMs): every other
+  // check is made as of its own time, and the caller only looks its answer up.
+  if (pastWindow && verdict.code === "ERR_EXPIRED" && Number.isFinite(verdict.createdAt) && now - (verdict.createdAt + opts.window) <= opts.answerTtlMs) {
+    const asOfThen = check(verdict.createdAt);
+    if (asOfThen.ok) return { body, verdict: asOfThen, expired: true };
+  }
+  throw rejection(verdict);
 }
 
 /** The request's value, checked against the request schema (400 ERR_SCHEMA). */
@@ -60,8 +71,20 @@ export async function serve(route, request, worker, handler, opts) {
     throw new Error(`handle(): the worker given is not the route's worker ${route.workerId()}`);
   }
   if (typeof handler !== "function") throw new TypeError("handle(): the handler must be a function");
-  const { body, verdict } = await readAndVerify(route, request, jazzWorker, opts);
+  const { body, verdict, expired } = await readAndVerify(route, request, jazzWorker, opts, { pastWindow: opts.duplicates !== "reject" });
   const info = { route: route.path, requestId: verdict.id };
+  if (expired) {
+    // Its answer, stored while it was in its window; else refused as expired. Never run.
+    const guard = opts.exactlyOnce ? undefined : (opts.replayGuard ?? worker.replayGuard ?? route.defaultGuard());
+    let stored = null;
+    try {
+      stored = await storedAnswerOf({ guard, store: opts.exactlyOnce, id: verdict.id, opts });
+    } catch (error) {
+      report(opts, error, { ...info, status: 401, reason: "ERR_EXPIRED" });
+    }
+    if (stored) return stored;
+    throw rejection({ code: "ERR_EXPIRED", ...describeStatus(6) });
+  }
 
   let jazz;
   let jazzRequest;

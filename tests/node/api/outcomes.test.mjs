@@ -221,3 +221,52 @@ test("postgresExactlyOnce (PGlite) through handle(): the handler's writes throug
     await db.close();
   }
 });
+
+test("outcomes outlive the window: a body past it gets its stored answer (memory and Redis guards, PGlite), never runs; past answerTtlMs it is refused", async () => {
+  const { startRedis } = await import("./redis-server.mjs");
+  const { createClient } = await import("redis");
+  const redis = await startRedis();
+  const client = createClient({ url: redis.url });
+  await client.connect();
+  const db = new PGlite();
+  const exactlyOnce = postgresExactlyOnce(db);
+  try {
+    const time = { t: Date.now() };
+    const now = () => time.t;
+    const setups = {
+      memory: {},
+      redis: { replayGuard: new (await import("../../../js-glue/src/entries/node.js")).RedisReplayGuard({ client, prefix: `ttl:${Date.now()}:`, now }) },
+      pglite: { exactlyOnce },
+    };
+    for (const [name, extra] of Object.entries(setups)) {
+      time.t = Date.now();
+      const route = bookRoute({ now, answerTtlMs: 60 * 60 * 1000 });
+      let runs = 0;
+      const handle = (body) => route.handle(new Request("http://h/api/book", { method: "POST", body }), worker, async ({ eventId }) => (runs++, { ticketId: `t-${eventId}` }), extra);
+      const { body } = await route.prepare({ eventId: name }, { owner: Account.create() });
+      const first = await handle(body);
+      assert.equal(first.status, 200, name);
+      const text = await first.text();
+      time.t += 10 * 60 * 1000; // ten minutes later: far past the 60 s window
+      const late = await handle(body);
+      assert.equal(late.status, 200, `${name}: ${late.status}`);
+      assert.equal(late.headers.get("X-Jazz-Replayed"), "true");
+      assert.equal(await late.text(), text, `${name}: the same bytes`);
+      // An unhandled body as old (signed ten minutes ago) is refused as expired, and does not run.
+      const stale = await handle((await bookRoute({ now: () => time.t - 10 * 60 * 1000 }).prepare({ eventId: "stale" }, { owner: Account.create() })).body);
+      assert.equal(stale.status, 401, name);
+      assert.equal((await stale.json()).reason, "ERR_EXPIRED");
+      assert.equal(runs, 1, `${name}: the handler ran once`);
+      if (name === "memory") {
+        time.t += 2 * 60 * 60 * 1000; // past answerTtlMs
+        const gone = await handle(body);
+        assert.equal(gone.status, 401, name);
+      }
+    }
+  } finally {
+    await exactlyOnce.close();
+    await db.close();
+    await client.quit();
+    await redis.stop();
+  }
+});

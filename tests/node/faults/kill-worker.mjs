@@ -27,7 +27,7 @@ const worker = Account.fromSecret(process.env.WORKER_SECRET);
 const redis = createClient({ url: process.env.REDIS_URL });
 await redis.connect();
 
-const guard = new RedisReplayGuard({ client: redis, prefix: process.env.GUARD_PREFIX });
+const guard = new RedisReplayGuard({ client: redis, prefix: process.env.GUARD_PREFIX, skewMs: 0 });
 const complete = guard.complete.bind(guard);
 guard.complete = async (...args) => {
   if (doomed && killAt === "complete") die();
@@ -42,7 +42,7 @@ const route = defineRequest({
   workerId: worker.id,
   request: { eventId: z.string() },
   response: { ticketId: z.string() },
-  options: { window: Number(process.env.WINDOW_MS) },
+  options: { window: Number(process.env.WINDOW_MS), leaseMs: Number(process.env.LEASE_MS) },
 });
 
 const server = createServer(

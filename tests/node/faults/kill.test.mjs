@@ -3,9 +3,11 @@
 // of the very same signed body go to the other process (one redis-server, one
 // RedisReplayGuard prefix, both on 127.0.0.1). The documented outcome at each point:
 //   (a) before the handler, (b) after its side effect and before the answer is
-//   stored: the id stays "running" until it expires; every retry gets 409 (never a
-//   200, never "already handled"); after the window the body is refused as expired
-//   (401); the handler never ran again (effect (a) 0, (b) 1: at most once).
+//   stored: the id stays "running" while its lease (leaseMs) lasts, and retries get
+//   409; once the lease lapses, the next copy gets 500 ERR_OUTCOME_UNKNOWN (the guard
+//   cannot know whether the effect happened), which send() does not retry and which is
+//   stored: every later copy, within the window and past it, gets the same answer. The
+//   handler never ran again (effect (a) 0, (b) 1: at most once).
 //   (c) after the answer is stored: the retry gets the stored answer (200,
 //   X-Jazz-Replayed: true, the same ticket, byte for byte); effect exactly 1.
 import { test, before, after } from "node:test";
@@ -17,7 +19,8 @@ import { z } from "zod";
 import { Account, defineRequest, JazzRequestError } from "../../../js-glue/src/entries/node.js";
 import { startRedis } from "../api/redis-server.mjs";
 
-const WINDOW_MS = 3_000; // the route's window: how long an orphaned "running" id lasts
+const WINDOW_MS = 4_000; // the route's window
+const LEASE_MS = 1_200; // how long an orphaned "running" id lasts
 const PREFIX = "faults:kill:";
 const PATH = "/api/book-event-ticket";
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -51,7 +54,7 @@ after(async () => {
 
 function startWorkerProcess({ killAt }) {
   const child = spawn(process.execPath, [new URL("./kill-worker.mjs", import.meta.url).pathname], {
-    env: { ...process.env, WORKER_SECRET: worker.secret, REDIS_URL: redis.url, GUARD_PREFIX: PREFIX, WINDOW_MS: String(WINDOW_MS), KILL_AT: killAt ?? "" },
+    env: { ...process.env, WORKER_SECRET: worker.secret, REDIS_URL: redis.url, GUARD_PREFIX: PREFIX, WINDOW_MS: String(WINDOW_MS), LEASE_MS: String(LEASE_MS), KILL_AT: killAt ?? "" },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
@@ -118,17 +121,17 @@ async function counters(eventId) {
 }
 
 const stateOf = async (id) => {
-  const text = await client.get(PREFIX + id);
+  const text = await client.get(`${PREFIX}{${id}}`);
   return text === null ? null : JSON.parse(text);
 };
 
-// (a) and (b): the killed process leaves its claim running; nobody may run the
-// handler again, and the body dies with its window.
+// (a) and (b): the killed process leaves its claim running until its lease lapses;
+// nobody may run the handler again, and every client learns that the outcome is unknown.
 for (const [point, killAt, effect] of [
   ["(a) before the handler", "handler", 0],
   ["(b) after the side effect, before the answer is stored", "complete", 1],
 ]) {
-  test(`SIGKILL ${point}: retries on the other process get 409 until the window ends, then 401 expired; the handler never runs again (effect ${effect})`, { timeout: 60_000 }, async (t) => {
+  test(`SIGKILL ${point}: retries get 409 while the lease lasts, then 500 ERR_OUTCOME_UNKNOWN, stored for every later copy; the handler never runs again (effect ${effect})`, { timeout: 60_000 }, async (t) => {
     const eventId = `e-${killAt}`;
     const doomed = await startWorkerProcess({ killAt });
     const { outcome, body, attempts } = await sendWithFailover(doomed, eventId);
@@ -137,49 +140,41 @@ for (const [point, killAt, effect] of [
     const { id, createdAt } = JSON.parse(body);
     const expiresAt = createdAt + WINDOW_MS;
 
-    // The client: its connection dropped, then every retry was told "being handled".
+    // The client: its connection dropped, then "being handled" while the lease lasted,
+    // then the definitive answer: outcome unknown.
     assert.equal(attempts[0].port, doomed.port);
     assert.ok(attempts[0].error, `the first attempt's connection dropped: ${JSON.stringify(attempts[0])}`);
-    assert.ok(attempts.length >= 2, "send() retried");
-    for (const a of attempts.slice(1)) {
+    const last = attempts.at(-1);
+    for (const a of attempts.slice(1, -1)) {
       assert.equal(a.port, survivor.port);
       assert.equal(a.status, 409, JSON.stringify(a));
-      assert.equal(a.text, '{"message":"Request is being handled, retry","code":409}');
+      assert.equal(JSON.parse(a.text).reason, "ERR_BEING_HANDLED");
       assert.equal(a.retryAfter, "1");
-      assert.equal(a.replayed, null);
     }
+    assert.equal(last.status, 500, JSON.stringify(last));
+    assert.equal(JSON.parse(last.text).reason, "ERR_OUTCOME_UNKNOWN");
     assert.ok(outcome.error instanceof JazzRequestError, `send() gave up: ${outcome.error ?? JSON.stringify(outcome.value)}`);
-    assert.equal(outcome.error.code, 409);
-    assert.equal(outcome.error.message, "Request is being handled, retry");
+    assert.equal(outcome.error.code, 500);
+    assert.equal(outcome.error.reason, "ERR_OUTCOME_UNKNOWN");
+    assert.equal(outcome.error.requestId, id);
     assert.equal(outcome.error.attempts, attempts.length);
     t.diagnostic(`send() attempts: ${attempts.map((a) => a.error ?? a.status).join(", ")} over ${attempts.at(-1).at - attempts[0].at} ms`);
 
-    // The id stays running in Redis: the claim of the dead process.
-    assert.equal((await stateOf(id))?.state, "running");
+    // The id is done in Redis, with the outcome-unknown answer.
+    const state = await stateOf(id);
+    assert.equal(state?.state, "done");
+    assert.equal(JSON.parse(state.answer.body).reason, "ERR_OUTCOME_UNKNOWN");
 
-    // The same body, again and again, until just before the window ends: 409 only.
-    const polled = [];
-    while (Date.now() < expiresAt - 500) {
-      polled.push(await post(survivor.port, body));
-      await sleep(200);
-    }
-    assert.ok(polled.length >= 1);
-    for (const r of polled) {
-      assert.equal(r.status, 409, r.text);
-      assert.equal(r.text, '{"message":"Request is being handled, retry","code":409}');
-      assert.equal(r.retryAfter, "1");
-    }
-    assert.deepEqual(await counters(eventId), { runs: 1, bookings: effect }, "the handler ran once (in the killed process)");
-
-    // After the window: the body is refused as expired, the id is forgotten, and the
-    // handler still did not run again.
+    // Every later copy, in the window and past it: the same stored answer, replayed.
+    const copies = [await post(survivor.port, body)];
     await sleep(Math.max(0, expiresAt + 300 - Date.now()));
-    const late = await post(survivor.port, body);
-    assert.equal(late.status, 401, late.text);
-    assert.equal(JSON.parse(late.text).message, "Authentication token is expired");
-    assert.equal(await stateOf(id), null, "the running claim expired with the window");
+    copies.push(await post(survivor.port, body));
+    for (const r of copies) {
+      assert.equal(r.status, 500, r.text);
+      assert.equal(r.replayed, "true");
+      assert.equal(r.text, state.answer.body);
+    }
     assert.deepEqual(await counters(eventId), { runs: 1, bookings: effect }, `effect ${effect}, at most once`);
-    t.diagnostic(`${polled.length} polls answered 409; after expiry 401; runs 1, bookings ${effect}`);
   });
 }
 
