@@ -94,12 +94,14 @@ const bookRoute = (workerId) =>
 const json = (value, status = 200) => new Response(JSON.stringify(value), { status, headers: { "Content-Type": "application/json" } });
 const describe = (error) => (error?.stack ? String(error.stack) : String(error));
 
-// A fresh guard per scenario run: a name no other run uses.
-const durableGuard = (env) => lib.durableObjectReplayGuard(env.REPLAY_GUARD, { name: `scenario-${crypto.randomUUID()}` });
+// A fresh guard per scenario run: a name no other run uses. The scenarios check an
+// id's life against its expiresAt, so without a skew margin (skewMs 0, as the Redis
+// guard's scenarios run); the margin has tests of its own (durable-guard.test.mjs).
+const durableGuard = (env, now) => lib.durableObjectReplayGuard(env.REPLAY_GUARD, { name: `scenario-${crypto.randomUUID()}`, skewMs: 0, now });
 
 async function runScenario(env, suite, index, guard) {
   if (suite === "api") return scenarios[index].fn(ctx);
-  const makeGuard = guard === "durable" ? () => durableGuard(env) : (now) => new lib.MemoryReplayGuard({ now });
+  const makeGuard = guard === "durable" ? (now) => durableGuard(env, now) : (now) => new lib.MemoryReplayGuard({ now });
   return guardScenarios[index].fn(ctx, makeGuard);
 }
 
@@ -123,7 +125,8 @@ export default {
 
         // Claims `count` new random ids through a guard of `shards` shards; answers how many were first claims.
         case "/claim-many": {
-          const guard = lib.durableObjectReplayGuard(env.REPLAY_GUARD, { shards: Number(q.get("shards")), name: q.get("name") });
+          const skewMs = q.has("skewMs") ? Number(q.get("skewMs")) : undefined;
+          const guard = lib.durableObjectReplayGuard(env.REPLAY_GUARD, { shards: Number(q.get("shards")), name: q.get("name"), skewMs });
           const expiresAt = Date.now() + Number(q.get("ttl"));
           const ids = Array.from({ length: Number(q.get("count")) }, () => "co_z" + lib.core.base58Encode(crypto.getRandomValues(new Uint8Array(19))));
           const results = await Promise.all(ids.map((id) => guard.claim(id, expiresAt)));

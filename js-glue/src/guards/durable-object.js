@@ -41,14 +41,19 @@
 
 import * as workers from "cloudflare:workers";
 import { getCore } from "../core/wasm.js";
-import { FIRST, RUNNING, SEEN, decodeState, done, encodeState } from "./claim.js";
+import { DEFAULT_SKEW_MS, FIRST, RUNNING, SEEN, done, holdUntil, skewOption } from "./claim.js";
 
 const { DurableObject } = workers;
 const TABLE = "jazzrpc_claimed";
+const CHUNKS = "jazzrpc_answer_chunks";
 const MAX_ID_LENGTH = 512;
 const MAX_SHARDS = 4096;
 /** Operations per batch RPC, at most. */
 const MAX_BATCH = 128;
+/** Estimated bytes of the answers one batch RPC carries to the object (at least one operation goes). */
+const MAX_BATCH_BYTES = 8 << 20;
+/** Bytes of stored answers one batch's results carry back; past it, a large answer is fetched by its caller alone. */
+const MAX_REPLY_BYTES = 8 << 20;
 /** Batch RPCs one isolate has out to one shard at a time; the operations that come meanwhile wait and leave together. */
 const MAX_BATCHES_IN_FLIGHT = 2;
 /** A batch RPC out longer than this no longer holds its place (one that is lost cannot stall the shard). */
@@ -62,7 +67,19 @@ const WAIT_MS = 60_000;
 /** Ids one isolate remembers having claimed, and the bytes of the answers it keeps for them. */
 const LOCAL_IDS = 10_000;
 const LOCAL_ANSWER_BYTES = 4 << 20;
+/**
+ * A stored answer (its JSON, UTF-8) at most this long is kept in its id's row; a longer
+ * one is split into rows of this size in CHUNKS, written and read in one transaction
+ * (Durable Objects allow 2 MB per row and 100 KB per SQL statement).
+ */
+const CHUNK_BYTES = 64 * 1024;
+/** Rows (and their chunks) one sweep deletes at most; the alarm runs again at once while more are due. */
+const SWEEP_ROWS = 500;
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** What begin() answers when it found a running claim whose lease had lapsed, and stored the lapsed answer for it. */
+export const LAPSED = Object.freeze({ state: "lapsed" });
 
 function checkClaim(id, expiresAt) {
   if (typeof id !== "string" || id.length === 0 || id.length > MAX_ID_LENGTH) {
@@ -71,67 +88,198 @@ function checkClaim(id, expiresAt) {
   if (expiresAt !== undefined && !Number.isFinite(expiresAt)) throw new TypeError("claim: expiresAt must be a finite number of ms");
 }
 
+const isAnswer = (a) => a !== null && typeof a === "object" && Number.isInteger(a.status) && typeof a.body === "string";
+
+/** begin()'s options checked: { hold, keepUntil, leaseMs, lapsedAnswer } with hold = expiresAt + skewMs. */
+function beginOptions(expiresAt, options, skewMs) {
+  const { leaseMs, keepUntil, lapsedAnswer } = options ?? {};
+  const hold = options?.holdUntil ?? holdUntil(expiresAt, skewMs);
+  if (!Number.isFinite(hold) || hold < expiresAt) throw new TypeError("claim: holdUntil must be a finite number of ms, at least expiresAt");
+  if (keepUntil !== undefined && !Number.isFinite(keepUntil)) throw new TypeError("claim: keepUntil must be a finite number of ms");
+  if (leaseMs !== undefined && !(Number.isFinite(leaseMs) && leaseMs > 0)) throw new TypeError("claim: leaseMs must be a positive number of ms");
+  if (lapsedAnswer !== undefined && lapsedAnswer !== null && !isAnswer(lapsedAnswer)) throw new TypeError("claim: lapsedAnswer must be { status, headers, body }");
+  return { hold, keepUntil: Math.max(hold, keepUntil ?? -Infinity), leaseMs, lapsedAnswer: lapsedAnswer ?? undefined };
+}
+
 /**
- * The rows of request ids in one object's SQLite: (id, expires_at, state, answer).
- * Synchronous, so that callers can keep them inside one turn or one transaction.
+ * The rows of request ids in one object's SQLite: (id, expires_at, keep_until,
+ * lease_until, state, answer, chunks), and the chunks of the answers too long for a
+ * row. Synchronous, so that callers can keep them inside one turn or one transaction;
+ * an operation of several statements (a chunked answer) must run inside one.
+ *
+ * An id is held while keep_until >= now: from its claim, keep_until is at least
+ * expiresAt + skewMs (the object's own clock), and complete() may extend it to the
+ * answer's keepUntil. A running row holds a lease until lease_until (null: none).
  */
 class ClaimTable {
   #sql;
   constructor(sql) {
     this.#sql = sql;
     sql.exec(`CREATE TABLE IF NOT EXISTS ${TABLE} (id TEXT PRIMARY KEY, expires_at REAL NOT NULL) WITHOUT ROWID`);
-    // The state and answer columns came with stored answers; older tables get them here.
+    // Columns came with later versions; older tables get them here.
     const columns = new Set(sql.exec(`PRAGMA table_info(${TABLE})`).toArray().map((c) => c.name));
-    for (const column of ["state", "answer"]) if (!columns.has(column)) sql.exec(`ALTER TABLE ${TABLE} ADD COLUMN ${column} TEXT`);
+    for (const [column, type] of [["state", "TEXT"], ["answer", "TEXT"], ["keep_until", "REAL"], ["lease_until", "REAL"], ["chunks", "INTEGER NOT NULL DEFAULT 0"]]) {
+      if (!columns.has(column)) sql.exec(`ALTER TABLE ${TABLE} ADD COLUMN ${column} ${type}`);
+    }
+    if (!columns.has("keep_until")) sql.exec(`UPDATE ${TABLE} SET keep_until = expires_at WHERE keep_until IS NULL`);
+    sql.exec(`CREATE INDEX IF NOT EXISTS ${TABLE}_keep_until ON ${TABLE} (keep_until)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS ${CHUNKS} (id TEXT NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (id, n))`);
   }
-  /** Writes a first claim; false when a live row holds the id. Same rule as the core: live while expires_at >= now. */
-  insert(id, expiresAt, now) {
+
+  /** Writes a first claim; false when a row that is still held (keep_until >= now) has the id. */
+  insert(id, expiresAt, keepUntil, leaseUntil, now) {
     const cursor = this.#sql.exec(
-      `INSERT INTO ${TABLE} (id, expires_at, state, answer) VALUES (?, ?, 'running', NULL)
-       ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at, state = 'running', answer = NULL WHERE ${TABLE}.expires_at < ?`,
+      `INSERT INTO ${TABLE} (id, expires_at, keep_until, lease_until, state, answer, chunks) VALUES (?, ?, ?, ?, 'running', NULL, 0)
+       ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at, keep_until = excluded.keep_until, lease_until = excluded.lease_until,
+         state = 'running', answer = NULL, chunks = 0 WHERE ${TABLE}.keep_until < ?`,
       id,
       expiresAt,
+      keepUntil,
+      leaseUntil,
       now,
     );
     return cursor.rowsWritten > 0;
   }
-  /** The state of a live id, or SEEN when it has none (gone, or a row of an older version). */
-  state(id, now) {
-    const rows = this.#sql.exec(`SELECT state, answer FROM ${TABLE} WHERE id = ? AND expires_at >= ?`, id, now).toArray();
-    if (rows.length === 0) return SEEN;
-    const { state, answer } = rows[0];
-    return state === "done" ? decodeState(`{"state":"done","answer":${answer ?? "null"}}`) : decodeState(encodeState(state));
+
+  /** The held row of id: { state, leaseUntil, bytes, answer() }, or null. */
+  #row(id, now) {
+    const rows = this.#sql
+      .exec(`SELECT state, answer, chunks, lease_until, COALESCE(LENGTH(answer), 0) AS bytes FROM ${TABLE} WHERE id = ? AND keep_until >= ?`, id, now)
+      .toArray();
+    return rows.length === 0 ? null : rows[0];
   }
-  /** First claim, or the state of the earlier one. */
-  begin(id, expiresAt, now) {
-    return this.insert(id, expiresAt, now) ? FIRST : this.state(id, now);
+
+  #answerOf(id, row) {
+    if (row.chunks > 0) {
+      const parts = this.#sql.exec(`SELECT data FROM ${CHUNKS} WHERE id = ? AND n < ? ORDER BY n`, id, row.chunks).toArray();
+      if (parts.length !== row.chunks) throw new Error(`jazzrpc: the stored answer of ${id} lacks ${row.chunks - parts.length} of its ${row.chunks} chunks`);
+      const bytes = new Uint8Array(parts.reduce((n, p) => n + p.data.byteLength, 0));
+      let at = 0;
+      for (const { data } of parts) {
+        bytes.set(new Uint8Array(data), at);
+        at += data.byteLength;
+      }
+      return JSON.parse(decoder.decode(bytes));
+    }
+    return row.answer === null ? null : JSON.parse(row.answer);
   }
-  complete(id, answer) {
-    return this.#sql.exec(`UPDATE ${TABLE} SET state = 'done', answer = ? WHERE id = ?`, JSON.stringify(answer ?? null), id).rowsWritten > 0;
+
+  /** The bytes of a row's stored answer (chunks counted as 64 KiB each: an upper bound). */
+  static bytesOf(row) {
+    return row.chunks > 0 ? row.chunks * CHUNK_BYTES : row.bytes;
   }
+
+  /**
+   * The state of a held id, or SEEN when there is none. With `lapse` ({ now,
+   * lapsedAnswer, keepUntil }), a running row whose lease has passed becomes done with
+   * lapsedAnswer, and LAPSED is answered. With `budget` ({ bytes }), a stored answer
+   * larger than what is left of it answers { state: "done", deferred: true }.
+   */
+  state(id, now, lapse, budget) {
+    const row = this.#row(id, now);
+    if (row === null) return SEEN;
+    if (row.state === "running") {
+      if (lapse?.lapsedAnswer !== undefined && row.lease_until !== null && row.lease_until < now) {
+        this.#store(id, lapse.lapsedAnswer, "lapsed", lapse.keepUntil);
+        return LAPSED;
+      }
+      return RUNNING;
+    }
+    if (row.state !== "done" && row.state !== "lapsed") return SEEN; // a row of an older version
+    if (budget !== undefined) {
+      const bytes = ClaimTable.bytesOf(row);
+      if (bytes > budget.bytes && budget.given > 0) return DEFERRED;
+      budget.bytes -= bytes;
+      budget.given++;
+    }
+    return done(this.#answerOf(id, row));
+  }
+
+  /** First claim, or the state of the earlier one (exactlyOnce: no lease). */
+  begin(id, expiresAt, keepUntil, now) {
+    return this.insert(id, expiresAt, keepUntil, null, now) ? FIRST : this.state(id, now);
+  }
+
+  /** Stores an answer for a held row, in its row or in chunks; several statements: run inside a transaction. */
+  #store(id, answer, state, keepUntil) {
+    const text = JSON.stringify(answer ?? null);
+    let inline = text;
+    let chunks = 0;
+    const previous = this.#sql.exec(`SELECT chunks FROM ${TABLE} WHERE id = ?`, id).toArray()[0]?.chunks ?? 0;
+    if (previous > 0) this.#sql.exec(`DELETE FROM ${CHUNKS} WHERE id = ?`, id);
+    if (text.length > CHUNK_BYTES / 3) {
+      const bytes = encoder.encode(text);
+      if (bytes.length > CHUNK_BYTES) {
+        inline = null;
+        for (let at = 0; at < bytes.length; at += CHUNK_BYTES) {
+          this.#sql.exec(`INSERT OR REPLACE INTO ${CHUNKS} (id, n, data) VALUES (?, ?, ?)`, id, chunks++, bytes.slice(at, at + CHUNK_BYTES).buffer);
+        }
+      }
+    }
+    return (
+      this.#sql.exec(
+        `UPDATE ${TABLE} SET state = ?, answer = ?, chunks = ?, lease_until = NULL, keep_until = MAX(keep_until, ?) WHERE id = ?`,
+        state,
+        inline,
+        chunks,
+        keepUntil ?? -Infinity,
+        id,
+      ).rowsWritten > 0
+    );
+  }
+
+  /** Stores the answer of an id (overwriting a lapsed one) and keeps it until keepUntil at least. */
+  complete(id, answer, keepUntil) {
+    return this.#store(id, answer, "done", keepUntil);
+  }
+
+  /** Extends the lease of a running row; false otherwise. */
+  renew(id, leaseUntil) {
+    return this.#sql.exec(`UPDATE ${TABLE} SET lease_until = MAX(COALESCE(lease_until, 0), ?) WHERE id = ? AND state = 'running'`, leaseUntil, id).rowsWritten > 0;
+  }
+
   release(id) {
+    this.#sql.exec(`DELETE FROM ${CHUNKS} WHERE id = ?`, id);
     return this.#sql.exec(`DELETE FROM ${TABLE} WHERE id = ?`, id).rowsWritten > 0;
   }
-  sweep(now) {
-    this.#sql.exec(`DELETE FROM ${TABLE} WHERE expires_at < ?`, now);
+
+  /** Deletes at most `limit` rows past their keep_until, oldest first, with their chunks; answers how many. */
+  sweep(now, limit = SWEEP_ROWS) {
+    const due = `SELECT id FROM ${TABLE} WHERE keep_until < ? ORDER BY keep_until, id LIMIT ?`;
+    this.#sql.exec(`DELETE FROM ${CHUNKS} WHERE id IN (${due})`, now, limit);
+    return this.#sql.exec(`DELETE FROM ${TABLE} WHERE id IN (${due})`, now, limit).rowsWritten;
   }
+
+  /** When the next row is due to be swept (its keep_until), or null. */
   nextExpiry() {
-    return this.#sql.exec(`SELECT MIN(expires_at) AS next FROM ${TABLE}`).one().next;
+    return this.#sql.exec(`SELECT MIN(keep_until) AS next FROM ${TABLE}`).one().next;
   }
+
   counts(now) {
-    return this.#sql
-      .exec(`SELECT COUNT(*) AS stored, COALESCE(SUM(expires_at < ?), 0) AS expired, COALESCE(SUM(LENGTH(answer)), 0) AS answerBytes FROM ${TABLE}`, now)
+    const rows = this.#sql
+      .exec(
+        `SELECT COUNT(*) AS stored, COALESCE(SUM(keep_until < ?), 0) AS expired, COALESCE(SUM(state = 'lapsed'), 0) AS lapsed,
+           COALESCE(SUM(LENGTH(answer)), 0) AS answerBytes FROM ${TABLE}`,
+        now,
+      )
       .one();
+    const chunks = this.#sql.exec(`SELECT COUNT(*) AS chunks, COALESCE(SUM(LENGTH(data)), 0) AS bytes FROM ${CHUNKS}`).one();
+    return { stored: rows.stored, expired: rows.expired, lapsed: rows.lapsed, answerBytes: rows.answerBytes + chunks.bytes, chunks: chunks.chunks };
   }
 }
 
+/** A done id whose stored answer did not fit in this batch's reply: its caller fetches it alone. */
+const DEFERRED = Object.freeze({ state: "done", deferred: true });
+
 export class ReplayGuardDurableObject extends DurableObject {
   /**
-   * How long after an id's expiry the alarm may run. Each sweep deletes every row
-   * that has expired, so under steady traffic there is about one alarm per
-   * sweepDelayMs per object. Override it in a subclass.
+   * How long after a row's keep_until the alarm may run. Each sweep deletes up to 500
+   * rows that are due (and runs again at once while more are), so under steady traffic
+   * there is about one alarm per sweepDelayMs per object. Override it in a subclass.
    */
   static sweepDelayMs = 5_000;
+  /** The margin added to each id's life when begin() is called without holdUntil or skewMs (10 s). */
+  static skewMs = DEFAULT_SKEW_MS;
 
   #set;
   #table;
@@ -147,42 +295,71 @@ export class ReplayGuardDurableObject extends DurableObject {
   }
 
   /**
-   * The first claim of `id` while it is live (until `expiresAt`, in ms since the
-   * epoch): { state: "first" }; else the state of the earlier claim: "running", or
-   * "done" with its stored answer. An expired id is { state: "seen" }.
+   * The first claim of `id`: { state: "first" }; else the state of the earlier claim:
+   * "running", "done" with its stored answer, or { state: "lapsed" } when that claim's
+   * lease had passed and `lapsedAnswer` was stored for it now. The id is held until
+   * `expiresAt + skewMs` (or `holdUntil`) on this object's clock at least, and until
+   * `keepUntil`; a claim whose hold has already passed on this clock is refused (throws).
    * @param {string} id
    * @param {number} expiresAt
+   * @param {{ leaseMs?: number, keepUntil?: number, lapsedAnswer?: object, skewMs?: number, holdUntil?: number }} [options]
    */
-  begin(id, expiresAt) {
+  begin(id, expiresAt, options) {
     checkClaim(id, expiresAt);
-    const now = Date.now();
-    // Memory first: an id this instance has not seen is new unless a row from
-    // before a restart holds it.
-    if (this.#set.claim(id, expiresAt, now)) {
-      // One step that happens whole or not at all: the sweep alarm is set first,
-      // then the row is written by one statement, and the memory claim is undone if
-      // either throws, so a failed claim leaves the id unclaimed and the 503 that
-      // follows can be retried (an alarm set for a row not written only sweeps early).
-      try {
-        this.#schedule(expiresAt);
-        if (this.#table.insert(id, expiresAt, now)) return FIRST;
-      } catch (error) {
-        this.#set.release(id);
-        throw error;
-      }
+    const opts = beginOptions(expiresAt, options, options?.skewMs ?? this.constructor.skewMs);
+    const claimed = [];
+    const alarmAt = this.#alarmAt;
+    try {
+      return this.ctx.storage.transactionSync(() => this.#begin(id, expiresAt, opts, Date.now(), claimed, undefined));
+    } catch (error) {
+      for (const claimedId of claimed) this.#set.release(claimedId);
+      this.#alarmAt = alarmAt;
+      throw error;
     }
-    return expiresAt < now ? SEEN : this.#table.state(id, now);
+  }
+
+  // Memory first: an id this instance has not seen is new unless a row from before a
+  // restart holds it. The sweep alarm is set first, then the row is written by one
+  // statement, and the memory claim is undone by the caller if the transaction fails.
+  #begin(id, expiresAt, { hold, keepUntil, leaseMs, lapsedAnswer }, now, claimed, budget) {
+    if (hold < now) {
+      const state = this.#table.state(id, now, undefined, budget);
+      if (state !== SEEN) return state;
+      throw new Error(
+        `ReplayGuardDurableObject: not claimed: the id's expiresAt + skewMs (${hold}) has passed on the object's clock (${now}); ` +
+          "the Worker's clock is more than skewMs behind the object's",
+      );
+    }
+    if (this.#set.claim(id, hold, now)) {
+      claimed.push(id);
+      this.#schedule(keepUntil);
+      if (this.#table.insert(id, expiresAt, keepUntil, leaseMs === undefined ? null : now + leaseMs, now)) return FIRST;
+    }
+    return this.#table.state(id, now, { lapsedAnswer, keepUntil }, budget);
   }
 
   /** True for the first claim of an id only (the first interface). */
   claim(id, expiresAt) {
-    return this.begin(id, expiresAt) === FIRST;
+    return this.begin(id, expiresAt)?.state === "first";
   }
 
-  /** Stores the answer of a claimed id (null: done, not stored). */
-  complete(id, answer) {
+  /** Stores the answer of a claimed id (null: done, not stored), kept until keepUntil at least; overwrites a lapsed answer. */
+  complete(id, answer, _expiresAt, options) {
     checkClaim(id);
-    return this.#table.complete(id, answer);
+    return this.ctx.storage.transactionSync(() => this.#table.complete(id, answer, keepOption(options)));
+  }
+
+  /** Extends the lease of a running claim to now + leaseMs; false when the id is not running. */
+  renew(id, leaseMs) {
+    checkClaim(id);
+    checkLease(leaseMs);
+    return this.#table.renew(id, Date.now() + leaseMs);
+  }
+
+  /** The state of an id without claiming it: done with its answer, running, or seen (none held). */
+  lookup(id) {
+    checkClaim(id);
+    return this.#table.state(id, Date.now());
   }
 
   /**
@@ -194,17 +371,21 @@ export class ReplayGuardDurableObject extends DurableObject {
   release(id) {
     checkClaim(id);
     const inMemory = this.#set.release(id);
-    return this.#table.release(id) || inMemory;
+    return this.ctx.storage.transactionSync(() => this.#table.release(id)) || inMemory;
   }
 
   /**
    * Several operations in one call, applied in order in one synchronous turn and one
-   * SQLite transaction: `{ op: "begin", id, expiresAt }`, `{ op: "complete", id, answer }`
-   * or `{ op: "release", id }`, at most 128. Answers one result per operation, in
-   * order: what begin(), complete() or release() would have answered, or `{ error }`
-   * for an operation refused by the same checks (the others still run). A storage
-   * failure rolls every operation back and throws, as the single call would.
-   * @param {Array<{ op: "begin" | "complete" | "release", id: string, expiresAt?: number, answer?: any }>} ops
+   * SQLite transaction: `{ op: "begin", id, expiresAt, holdUntil?, keepUntil?, leaseMs?,
+   * lapsedAnswer? }`, `{ op: "complete", id, answer, keepUntil? }`, `{ op: "renew", id,
+   * leaseMs }`, `{ op: "lookup", id }` or `{ op: "release", id }`, at most 128. Answers
+   * one result per operation, in order: what the single call would have answered, or
+   * `{ error }` for an operation refused by the checks (the others still run). Stored
+   * answers given back are bounded to 8 MiB per call: past it, a begin or lookup that
+   * finds a large answer answers `{ state: "done", deferred: true }` (its caller asks
+   * again alone). A storage failure rolls every operation back and throws, as the
+   * single call would.
+   * @param {Array<object>} ops
    */
   batch(ops) {
     if (!Array.isArray(ops) || ops.length === 0 || ops.length > MAX_BATCH) {
@@ -213,8 +394,9 @@ export class ReplayGuardDurableObject extends DurableObject {
     const now = Date.now();
     const claimed = []; // ids this call claimed in memory: undone if the transaction fails
     const alarmAt = this.#alarmAt;
+    const budget = { bytes: MAX_REPLY_BYTES, given: 0 };
     try {
-      return this.ctx.storage.transactionSync(() => ops.map((op) => this.#apply(op, now, claimed)));
+      return this.ctx.storage.transactionSync(() => ops.map((op) => this.#apply(op, now, claimed, budget)));
     } catch (error) {
       for (const id of claimed) this.#set.release(id);
       this.#alarmAt = alarmAt; // the alarm set inside the transaction was rolled back with it
@@ -222,36 +404,43 @@ export class ReplayGuardDurableObject extends DurableObject {
     }
   }
 
-  #apply(op, now, claimed) {
+  #apply(op, now, claimed, budget) {
     const kind = op?.op;
+    let options;
     try {
       if (kind === "begin") {
         if (typeof op.expiresAt !== "number") throw new TypeError("claim: expiresAt must be a finite number of ms");
         checkClaim(op.id, op.expiresAt);
-      } else if (kind === "complete" || kind === "release") {
+        options = beginOptions(op.expiresAt, op, op.skewMs ?? this.constructor.skewMs);
+      } else if (kind === "complete" || kind === "release" || kind === "lookup") {
         checkClaim(op.id);
+        if (kind === "complete") keepOption(op);
+      } else if (kind === "renew") {
+        checkClaim(op.id);
+        checkLease(op.leaseMs);
       } else {
-        throw new TypeError('batch: each operation is { op: "begin" | "complete" | "release", id, … }');
+        throw new TypeError('batch: each operation is { op: "begin" | "complete" | "renew" | "lookup" | "release", id, … }');
       }
     } catch (error) {
       return { error: error.message };
     }
     const { id } = op;
-    if (kind === "complete") return this.#table.complete(id, op.answer);
+    if (kind === "complete") return this.#table.complete(id, op.answer, op.keepUntil);
+    if (kind === "renew") return this.#table.renew(id, now + op.leaseMs);
+    if (kind === "lookup") return this.#table.state(id, now, undefined, budget);
     if (kind === "release") {
       const inMemory = this.#set.release(id);
       return this.#table.release(id) || inMemory;
     }
-    const { expiresAt } = op;
-    if (this.#set.claim(id, expiresAt, now)) {
-      claimed.push(id);
-      this.#schedule(expiresAt);
-      if (this.#table.insert(id, expiresAt, now)) return FIRST;
+    try {
+      return this.#begin(id, op.expiresAt, options, now, claimed, budget);
+    } catch (error) {
+      if (/^ReplayGuardDurableObject: not claimed/.test(error?.message)) return { error: error.message };
+      throw error;
     }
-    return expiresAt < now ? SEEN : this.#table.state(id, now);
   }
 
-  /** What the object holds: ids live in memory, rows stored, rows already expired, answer bytes, the next sweep. */
+  /** What the object holds: ids live in memory, rows stored, rows due to be swept, lapsed rows, answer bytes and chunks, the next sweep. */
   stats() {
     const row = this.#table.counts(Date.now());
     return {
@@ -259,26 +448,49 @@ export class ReplayGuardDurableObject extends DurableObject {
       memoryBytes: this.#set.bytes,
       stored: row.stored,
       expiredStored: row.expired,
+      lapsed: row.lapsed,
       answerBytes: row.answerBytes,
+      chunks: row.chunks,
       nextSweepAt: this.#alarmAt,
     };
   }
 
-  /** Deletes the expired rows, then sets the alarm for the next one to expire. */
+  /**
+   * Deletes up to 500 rows past their keep_until (and their answers' chunks), then sets
+   * the alarm for the next: at once while more are due, else after the next row's
+   * keep_until. Idempotent: an alarm that runs twice deletes nothing more.
+   */
   async alarm() {
-    this.#table.sweep(Date.now());
+    const now = Date.now();
+    const swept = this.ctx.storage.transactionSync(() => this.#table.sweep(now, SWEEP_ROWS));
     this.#alarmAt = null;
     const next = this.#table.nextExpiry();
-    if (next !== null) this.#schedule(next);
+    if (next === null) return;
+    if (swept === SWEEP_ROWS && next < now) {
+      this.ctx.storage.setAlarm(now);
+      this.#alarmAt = now;
+    } else {
+      this.#schedule(next);
+    }
   }
 
-  #schedule(expiresAt) {
-    const at = Math.ceil(expiresAt) + 1 + this.constructor.sweepDelayMs;
+  #schedule(until) {
+    const at = Math.ceil(until) + 1 + this.constructor.sweepDelayMs;
     if (this.#alarmAt !== null && this.#alarmAt <= at) return; // an earlier sweep will set the next one
     // A storage write like the INSERT: the output gate holds the answer until it is durable.
     this.ctx.storage.setAlarm(at);
     this.#alarmAt = at;
   }
+}
+
+function keepOption(options) {
+  const keepUntil = options?.keepUntil;
+  if (keepUntil !== undefined && !Number.isFinite(keepUntil)) throw new TypeError("complete: keepUntil must be a finite number of ms");
+  return keepUntil;
+}
+
+function checkLease(leaseMs) {
+  if (!(Number.isFinite(leaseMs) && leaseMs > 0)) throw new TypeError("renew: leaseMs must be a positive number of ms");
 }
 
 /**
@@ -289,32 +501,54 @@ export class ReplayGuardDurableObject extends DurableObject {
  * answer in one `transactionSync`: an object that fails before the commit leaves
  * nothing behind (the retry runs the handler cleanly), and one that fails after it
  * answers the retry from storage. The handler must be synchronous (no await between
- * the claim and the commit), as a Durable Object's storage methods allow. Expired
- * rows are swept as claims arrive, at most once per sweepEveryMs.
+ * the claim and the commit), as a Durable Object's storage methods allow. No leases:
+ * nothing is ever left running.
+ *
+ * Bounds: one row per id, held until expiresAt + skewMs (this object's clock) at
+ * least, and with its answer until the keepUntil handle() gives (the route's
+ * answerTtlMs, 24 h by default); answers longer than 64 KiB in chunk rows of 64 KiB.
+ * Rows past their time are swept as claims arrive, at most `sweepRows` (100) per
+ * sweepEveryMs (1 s); an object that gets no claims keeps them until `sweep()` is
+ * called (say, from the object's own alarm).
  * @param {{ storage: { sql: any, transactionSync: (fn: () => any) => any } }} ctx the object's state
- * @param {{ sweepEveryMs?: number, now?: () => number }} [options]
+ * @param {{ sweepEveryMs?: number, sweepRows?: number, skewMs?: number, now?: () => number }} [options]
  */
 export function exactlyOnce(ctx, options = {}) {
   if (typeof ctx?.storage?.transactionSync !== "function") {
     throw new TypeError("exactlyOnce(ctx): the DurableObjectState of a SQLite-backed Durable Object is required");
   }
-  const { sweepEveryMs = 1_000, now = Date.now } = options;
+  const { sweepEveryMs = 1_000, sweepRows = 100, now = Date.now } = options;
+  const skewMs = skewOption("exactlyOnce", options.skewMs);
+  if (!Number.isInteger(sweepRows) || sweepRows < 1) throw new TypeError(`exactlyOnce: option 'sweepRows' must be a positive integer, got ${String(sweepRows)}`);
   const table = new ClaimTable(ctx.storage.sql);
   let sweptAt = -Infinity;
+  const sweep = (limit = sweepRows) => ctx.storage.transactionSync(() => table.sweep(now(), limit));
   return Object.freeze({
     transaction: (fn) => ctx.storage.transactionSync(fn),
-    begin(id, expiresAt) {
+    /** Inside the transaction: the first claim, or the earlier claim's state; an expired id is seen. */
+    begin(id, expiresAt, opts) {
       checkClaim(id, expiresAt);
       const t = now();
       if (t - sweptAt >= sweepEveryMs) {
-        table.sweep(t);
+        table.sweep(t, sweepRows);
         sweptAt = t;
       }
       if (expiresAt < t) return SEEN;
-      return table.begin(id, expiresAt, t);
+      const hold = holdUntil(expiresAt, skewMs);
+      const keepUntil = opts?.keepUntil;
+      if (keepUntil !== undefined && !Number.isFinite(keepUntil)) throw new TypeError("claim: keepUntil must be a finite number of ms");
+      return table.begin(id, expiresAt, Math.max(hold, keepUntil ?? -Infinity), t);
     },
-    complete: (id, answer) => table.complete(id, answer),
+    /** Inside the transaction: stores the answer (null: done, not stored), kept until keepUntil at least. */
+    complete: (id, answer, opts) => table.complete(id, answer, keepOption(opts)),
     release: (id) => table.release(id),
+    /** The state of an id without claiming it (for a body whose window has passed). */
+    lookup: (id) => {
+      checkClaim(id);
+      return table.state(id, now());
+    },
+    /** Deletes up to `limit` rows past their time; answers how many. */
+    sweep,
     stats: () => table.counts(now()),
   });
 }
@@ -333,11 +567,18 @@ function shardOf(id, shards) {
  * claimed itself without a round trip (see the top of this file). Changing `shards`
  * moves ids to other objects: an id claimed before the change could be claimed once
  * more during the window that follows it.
+ *
+ * Clocks: each id is held until its expiresAt + `skewMs` (default 10 s, the route's
+ * default skew) on the object's own clock, and its answer until the keepUntil that
+ * complete() gives; a claim whose expiresAt + skewMs has already passed on the object's
+ * clock (this Worker's clock is more than skewMs behind it) is refused, and handle()
+ * answers 503. begin() refuses an id whose expiresAt has passed on this Worker's clock
+ * (`now`) without a round trip.
  * @param {DurableObjectNamespace} namespace the binding of a ReplayGuardDurableObject class
- * @param {{ shards?: number, name?: string }} [options]
+ * @param {{ shards?: number, name?: string, skewMs?: number, now?: () => number }} [options]
  */
 export function durableObjectReplayGuard(namespace, options = {}) {
-  const { shards = 1, name = "jazzrpc-replay" } = options;
+  const { shards = 1, name = "jazzrpc-replay", now = Date.now } = options;
   if (!namespace || typeof namespace.idFromName !== "function" || typeof namespace.get !== "function") {
     throw new TypeError("durableObjectReplayGuard: a Durable Object namespace binding is required");
   }
@@ -345,9 +586,13 @@ export function durableObjectReplayGuard(namespace, options = {}) {
     throw new TypeError(`durableObjectReplayGuard: shards must be an integer from 1 to ${MAX_SHARDS}, got ${shards}`);
   }
   if (typeof name !== "string" || name.length === 0) throw new TypeError("durableObjectReplayGuard: name must be a non-empty string");
+  if (typeof now !== "function") throw new TypeError("durableObjectReplayGuard: option 'now' must be a function returning ms since the epoch");
+  const skewMs = skewOption("durableObjectReplayGuard", options.skewMs);
   const isolate = isolateGuard(namespace, name, shards);
+  const begin = (id, expiresAt, opts) => isolate.begin(id, expiresAt, opts, skewMs, now);
   return Object.freeze({
     shards,
+    skewMs,
     /** The shard that owns an id. */
     shardOf: (id) => shardOf(String(id), shards),
     /** The stub of one shard's object (for its stats()); made for the request that asks. */
@@ -355,9 +600,11 @@ export function durableObjectReplayGuard(namespace, options = {}) {
       if (!Number.isInteger(index) || index < 0 || index >= shards) throw new RangeError(`no shard ${index} of ${shards}`);
       return namespace.get(namespace.idFromName(`${name}:${index}`));
     },
-    begin: (id, expiresAt) => isolate.begin(id, expiresAt),
-    claim: async (id, expiresAt) => (await isolate.begin(id, expiresAt))?.state === "first",
-    complete: (id, answer) => isolate.complete(id, answer),
+    begin,
+    claim: async (id, expiresAt) => (await begin(id, expiresAt))?.state === "first",
+    complete: (id, answer, expiresAt, opts) => isolate.complete(id, answer, opts, now),
+    renew: (id, leaseMs) => isolate.renew(id, leaseMs, now),
+    lookup: (id) => isolate.lookup(id, now),
     release: (id) => isolate.release(id),
   });
 }
@@ -395,32 +642,79 @@ class IsolateGuard {
     return (this.#lanes[index] ??= new Lane(this.#namespace, `${this.#name}:${index}`));
   }
 
-  async begin(id, expiresAt) {
-    const now = Date.now();
-    const known = expiresAt >= now ? this.#local.get(id, now) : undefined;
-    if (known !== undefined) return known.done ? done(known.answer) : RUNNING;
-    const result = await this.#lane(id).run({ op: "begin", id, expiresAt });
-    if (result?.state === "first") this.#local.claimed(id, expiresAt, Date.now());
+  async begin(id, expiresAt, options, skewMs, clock) {
+    const now = clock();
+    if (typeof expiresAt === "number" && expiresAt < now) return SEEN; // the route refused it already: this only ever refuses
+    const known = this.#local.get(id, now);
+    if (known !== undefined && (known.done || known.leaseUntil >= now)) return known.done ? done(known.answer) : RUNNING;
+    const { leaseMs, keepUntil, lapsedAnswer } = options ?? {};
+    const op = { op: "begin", id, expiresAt, holdUntil: typeof expiresAt === "number" ? holdUntil(expiresAt, skewMs) : expiresAt };
+    if (leaseMs !== undefined) op.leaseMs = leaseMs;
+    if (keepUntil !== undefined) op.keepUntil = keepUntil;
+    if (lapsedAnswer !== undefined) op.lapsedAnswer = lapsedAnswer;
+    const result = await this.#deferred(id, await this.#lane(id).run(op));
+    if (result?.state === "first") {
+      const t = clock();
+      this.#local.claimed(id, expiresAt, leaseMs === undefined ? Infinity : t + leaseMs, t);
+    }
     return result;
   }
 
-  async complete(id, answer) {
+  // A stored answer that did not fit in its batch's reply: asked for alone, from this request.
+  async #deferred(id, result) {
+    if (result?.deferred !== true) return result;
+    const index = this.#shards === 1 ? 0 : shardOf(String(id), this.#shards);
+    const [state] = await this.#namespace.get(this.#namespace.idFromName(`${this.#name}:${index}`)).batch([{ op: "lookup", id }]);
+    if (state?.error) throw new TypeError(state.error);
+    return state;
+  }
+
+  async complete(id, answer, options, clock) {
+    const op = { op: "complete", id, answer: answer ?? null };
+    if (options?.keepUntil !== undefined) op.keepUntil = options.keepUntil;
     let stored;
     try {
-      stored = await this.#lane(id).run({ op: "complete", id, answer: answer ?? null });
+      stored = await this.#lane(id).run(op);
     } catch (error) {
       this.#local.forget(id); // its state at the object is not known
       throw error;
     }
-    if (stored === true) this.#local.completed(id, answer ?? null);
+    if (stored === true) this.#local.completed(id, answer ?? null, options?.keepUntil, clock());
     else this.#local.forget(id);
     return stored;
+  }
+
+  /** Extends the lease of a claim this isolate runs (here and at the object). */
+  renew(id, leaseMs, clock) {
+    this.#local.renewed(id, clock() + leaseMs);
+    return this.#lane(id).run({ op: "renew", id, leaseMs });
+  }
+
+  /** An id's state without claiming it: from this isolate when it completed the id, else from the object. */
+  async lookup(id, clock) {
+    const known = this.#local.get(id, clock());
+    if (known?.done) return done(known.answer);
+    return this.#deferred(id, await this.#lane(id).run({ op: "lookup", id }));
   }
 
   release(id) {
     this.#local.forget(id);
     return this.#lane(id).run({ op: "release", id });
   }
+}
+
+/** The operations at the head of a queue that go in one batch: at most MAX_BATCH, and MAX_BATCH_BYTES of answers (one at least). */
+function takeBatch(queue) {
+  let bytes = 0;
+  let count = 0;
+  while (count < queue.length && count < MAX_BATCH) {
+    const op = queue[count].op;
+    const size = 3 * ((op.answer?.body?.length ?? 0) + (op.lapsedAnswer?.body?.length ?? 0)) + 512;
+    if (count > 0 && bytes + size > MAX_BATCH_BYTES) break;
+    bytes += size;
+    count++;
+  }
+  return queue.splice(0, count);
 }
 
 /**
@@ -479,7 +773,7 @@ class Lane {
       turn = this.#turn = [];
       queueMicrotask(() => {
         this.#turn = null;
-        for (let i = 0; i < turn.length; i += MAX_BATCH) this.#call(turn.slice(i, i + MAX_BATCH));
+        while (turn.length > 0) this.#call(takeBatch(turn));
       });
     }
     return new Promise((resolve, reject) => turn.push({ op, resolve, reject, settled: false, wait: null }));
@@ -535,7 +829,7 @@ class Lane {
     if (this.#queue.length === 0) return undefined;
     const flight = { startedAt: Date.now() };
     this.#flights.add(flight);
-    const answered = this.#call(this.#queue.splice(0, MAX_BATCH)).finally(() => {
+    const answered = this.#call(takeBatch(this.#queue)).finally(() => {
       this.#flights.delete(flight);
       return this.#next(chainStart);
     });
@@ -612,36 +906,42 @@ function keepAlive(promise) {
 }
 
 /**
- * The ids this isolate claimed: running, or done with the answer it stored. Claim
- * order is nearly expiry order, so expired ids are dropped from the front; past
- * LOCAL_IDS ids or LOCAL_ANSWER_BYTES of answers, the oldest go first.
+ * The ids this isolate claimed: running (with the lease it holds), or done with the
+ * answer it stored, kept until the answer's keepUntil. Entries are dropped once past
+ * their time (from the front, which is nearly in order), and past LOCAL_IDS ids or
+ * LOCAL_ANSWER_BYTES of answers, the oldest go first.
  */
 class LocalIds {
-  #entries = new Map(); // id -> { expiresAt, done, answer, bytes }, in claim order
+  #entries = new Map(); // id -> { until, leaseUntil, done, answer, bytes }, in claim order
   #answerBytes = 0;
 
-  /** The live entry of id, or undefined. */
+  /** The live entry of id, or undefined. A running entry whose lease has passed is still returned: the caller asks the object. */
   get(id, now) {
     const entry = this.#entries.get(id);
     if (entry === undefined) return undefined;
-    if (!(entry.expiresAt >= now)) {
+    if (!(entry.until >= now)) {
       this.#delete(id, entry);
       return undefined;
     }
     return entry;
   }
 
-  claimed(id, expiresAt, now) {
+  claimed(id, expiresAt, leaseUntil, now) {
     for (const [oldId, entry] of this.#entries) {
-      if (entry.expiresAt >= now && this.#entries.size < LOCAL_IDS) break;
+      if (entry.until >= now && this.#entries.size < LOCAL_IDS) break;
       this.#delete(oldId, entry);
     }
     this.forget(id);
-    this.#entries.set(id, { expiresAt, done: false, answer: null, bytes: 0 });
+    this.#entries.set(id, { until: expiresAt, leaseUntil, done: false, answer: null, bytes: 0 });
   }
 
-  /** Keeps the answer this isolate stored for an id it is running; an answer too large to keep forgets the id. */
-  completed(id, answer) {
+  renewed(id, leaseUntil) {
+    const entry = this.#entries.get(id);
+    if (entry !== undefined && !entry.done) entry.leaseUntil = Math.max(entry.leaseUntil, leaseUntil);
+  }
+
+  /** Keeps the answer this isolate stored for an id it is running (until keepUntil); an answer too large to keep forgets the id. */
+  completed(id, answer, keepUntil, now) {
     const entry = this.#entries.get(id);
     if (entry === undefined || entry.done) return;
     const bytes = answer === null ? 0 : 2 * String(answer.body ?? "").length + 256;
@@ -652,9 +952,13 @@ class LocalIds {
     entry.done = true;
     entry.answer = answer === null ? null : { status: answer.status, headers: { ...answer.headers }, body: answer.body };
     entry.bytes = bytes;
+    if (Number.isFinite(keepUntil)) entry.until = Math.max(entry.until, keepUntil);
+    // Kept at the end, as the newest: the front stays nearly in order of time.
+    this.#entries.delete(id);
+    this.#entries.set(id, entry);
     this.#answerBytes += bytes;
     for (const [oldId, old] of this.#entries) {
-      if (this.#answerBytes <= LOCAL_ANSWER_BYTES) break;
+      if (this.#answerBytes <= LOCAL_ANSWER_BYTES && (old.until >= now || old === entry)) break;
       this.#delete(oldId, old);
     }
   }

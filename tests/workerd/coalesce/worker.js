@@ -202,11 +202,13 @@ export default {
           const c1 = await stub.counts();
           const newest = (await guard.begin(ids.at(-1), exp)).state;
           const c2 = await stub.counts();
+          // Without a skew margin (skewMs 0), an id is held until its expiresAt only.
+          const unskewed = lib.durableObjectReplayGuard(env.COUNTED, { name, skewMs: 0 });
           const short = newId();
-          const claimed = (await guard.begin(short, Date.now() + 300)).state;
+          const claimed = (await unskewed.begin(short, Date.now() + 300)).state;
           const c3 = await stub.counts();
           await new Promise((resolve) => setTimeout(resolve, 2_000)); // past its expiry and the replay set's 1 s bucket
-          const again = (await guard.begin(short, Date.now() + 60_000)).state;
+          const again = (await unskewed.begin(short, Date.now() + 60_000)).state;
           const c4 = await stub.counts();
           return json({ oldest, newest, claimed, again, counts: [c0, c1, c2, c3, c4] });
         }
