@@ -7,7 +7,8 @@ import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-async function freePort() {
+/** A free TCP port on 127.0.0.1 (the tests' servers: redis-server, PostgreSQL). */
+export async function freePort() {
   const server = createServer();
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address();

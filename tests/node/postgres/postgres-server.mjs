@@ -5,10 +5,10 @@
 // shuts it down. Nothing is skipped: a missing PostgreSQL is an error that says so.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { freePort } from "../api/redis-server.mjs";
 
 const ROOT = "/usr/lib/postgresql";
 
@@ -29,14 +29,6 @@ const isRoot = process.getuid?.() === 0;
 /** [command, args] that run bin as the postgres user when we are root. */
 function asPostgres(bin, args) {
   return isRoot ? ["runuser", ["-u", "postgres", "--", bin, ...args]] : [bin, args];
-}
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function run(bin, args, what) {
