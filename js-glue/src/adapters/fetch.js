@@ -31,8 +31,10 @@ export function toFetchHandler(routeOrRoutes, handlerOrOptions, maybeOptions) {
     if (typeof handler !== "function") throw new TypeError(`toFetchHandler: the handler of ${route.url} must be a function`);
   }
   const byPath = new Map(pairs.map(([route, handler]) => [route.path, { route, handler }]));
-  checkOptions(options, SERVE_OPTIONS, "toFetchHandler options"); // a wrong option is a TypeError now, not a failing request later
-  const { worker: givenWorker, replayGuard: givenGuard, ...handleOptions } = options;
+  const { worker: givenWorker, replayGuard: givenGuard, ...handleOptions } = options ?? {};
+  // A wrong option is a TypeError now, not a failing request later. The guard may also be
+  // (env) => guard, checked when it is made.
+  checkOptions(typeof givenGuard === "function" ? { ...options, replayGuard: undefined } : options, SERVE_OPTIONS, "toFetchHandler options");
   const workerOf = lazyWorker(givenWorker);
   return async function fetchHandler(request, env, ctx) {
     try {

@@ -91,6 +91,14 @@ test("options are checked by one schema: unknown keys name the nearest known one
   await assert.rejects(route.send({ eventId: "x" }), TypeError);
   assert.equal(fetched, 0);
   assert.throws(() => toFetchHandler(route, () => ({}), { wroker: worker }), /did you mean 'worker'/);
+  // replayGuard may be (env) => guard (a Durable Object binding): made per request, not refused.
+  const { MemoryReplayGuard } = await import("../../../js-glue/src/entries/node.js");
+  const guard = new MemoryReplayGuard();
+  const byEnv = toFetchHandler(route, async () => ({ ticketId: "g" }), { worker, replayGuard: (env) => env.GUARD });
+  const { body: guarded } = await route.prepare({ eventId: "g" }, { owner: Account.create() });
+  assert.equal((await byEnv(post(guarded), { GUARD: guard })).status, 200);
+  assert.equal(guard.size, 1, "the guard the env gave was used");
+  assert.throws(() => toFetchHandler(route, () => ({}), { worker, replayGuard: 5 }), /replayGuard/);
   const response = await route.handle(post("{}"), worker, () => ({}), { duplicate: "reject" });
   assert.equal(response.status, 500, "a wrong per-call option is the server's bug: 500, not a client error");
 });
