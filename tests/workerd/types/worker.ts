@@ -52,3 +52,36 @@ export class EventDO {
     return route.handle(request, worker, ({ eventId }) => ({ ticketId: eventId }), { exactlyOnce: this.#once, duplicates: "replay" });
   }
 }
+
+// Leases, kept answers and lookups (issue 15), the skew margin (issue 17.2).
+export async function lifeOfAnId(env: Env) {
+  const guard = durableObjectReplayGuard(env.REPLAY_GUARD, { skewMs: 5_000, now: () => Date.now() });
+  const skew: number = guard.skewMs;
+  const lapsedAnswer = { status: 500, headers: { "Content-Type": "application/json" }, body: "{}" };
+  const claim = await guard.begin("co_zabc", Date.now() + 60_000, { leaseMs: 10_000, keepUntil: Date.now() + 86_400_000, lapsedAnswer });
+  if (claim.state === "lapsed") void claim;
+  const plain = await guard.begin("co_zabc", Date.now() + 60_000);
+  // @ts-expect-error a claim without options never lapses
+  if (plain.state === "lapsed") void plain;
+  const renewed: boolean = await guard.renew("co_zabc", 10_000);
+  const looked = await guard.lookup("co_zabc");
+  if (looked.state === "done") void looked.answer?.body;
+  await guard.complete("co_zabc", lapsedAnswer, Date.now(), { keepUntil: Date.now() + 1_000 });
+  // @ts-expect-error leaseMs is a number
+  await guard.begin("co_zabc", 1, { leaseMs: "10s" });
+  const stats = await guard.shard(0).stats();
+  const chunks: number = stats.chunks + stats.lapsed;
+  void [skew, renewed, chunks];
+}
+
+export class KeptAnswers {
+  constructor(private ctx: { storage: { sql: unknown; transactionSync<T>(fn: () => T): T } }) {}
+  run() {
+    const once = exactlyOnce(this.ctx, { skewMs: 10_000, sweepRows: 50 });
+    once.transaction(() => {
+      if (once.begin("co_zabc", Date.now() + 60_000, { keepUntil: Date.now() + 86_400_000 }).state === "first") once.complete("co_zabc", null, { keepUntil: Date.now() + 86_400_000 });
+    });
+    const swept: number = once.sweep(10);
+    return [once.lookup("co_zabc").state, swept, once.stats().chunks] as const;
+  }
+}
