@@ -40,6 +40,14 @@ export interface DurableBeginOptions {
   keepUntil?: number;
   /** The answer stored when a copy finds the claim's lease lapsed (the route's 500 ERR_OUTCOME_UNKNOWN). */
   lapsedAnswer?: StoredAnswer;
+  /** A lapsed answer is kept this long from when it is stored, on the object's clock. */
+  answerTtlMs?: number;
+}
+
+/** complete()'s options: the answer is kept until the later of keepUntil and now + answerTtlMs (the object's clock). */
+export interface DurableCompleteOptions {
+  keepUntil?: number;
+  answerTtlMs?: number;
 }
 
 /** The object's begin() options: the route's, and the margin (default the class's skewMs, 10 s) or the time to hold the id until. */
@@ -69,7 +77,7 @@ export declare class ReplayGuardDurableObject {
   begin(id: string, expiresAt: number): ClaimState;
   begin(id: string, expiresAt: number, options: ReplayGuardObjectBeginOptions): ClaimState | LapsedState;
   /** Stores the answer (null: done, not stored), kept until keepUntil at least; overwrites a lapsed answer. */
-  complete(id: string, answer: StoredAnswer | null, expiresAt?: number, options?: { keepUntil?: number }): boolean;
+  complete(id: string, answer: StoredAnswer | null, expiresAt?: number, options?: DurableCompleteOptions): boolean;
   /** Extends a running claim's lease to now + leaseMs; false when the id is not running. */
   renew(id: string, leaseMs: number): boolean;
   /** The id's state without claiming it. */
@@ -91,7 +99,7 @@ export declare class ReplayGuardDurableObject {
 /** One operation of ReplayGuardDurableObject#batch(). */
 export type ReplayGuardOperation =
   | ({ op: "begin"; id: string; expiresAt: number } & ReplayGuardObjectBeginOptions)
-  | { op: "complete"; id: string; answer: StoredAnswer | null; keepUntil?: number }
+  | ({ op: "complete"; id: string; answer: StoredAnswer | null } & DurableCompleteOptions)
   | { op: "renew"; id: string; leaseMs: number }
   | { op: "lookup"; id: string }
   | { op: "release"; id: string };
@@ -100,7 +108,7 @@ export type ReplayGuardOperation =
 export interface ReplayGuardStub {
   claim(id: string, expiresAt: number): Promise<boolean>;
   begin(id: string, expiresAt: number, options?: ReplayGuardObjectBeginOptions): Promise<ClaimState | LapsedState>;
-  complete(id: string, answer: StoredAnswer | null, expiresAt?: number, options?: { keepUntil?: number }): Promise<boolean>;
+  complete(id: string, answer: StoredAnswer | null, expiresAt?: number, options?: DurableCompleteOptions): Promise<boolean>;
   renew(id: string, leaseMs: number): Promise<boolean>;
   lookup(id: string): Promise<ClaimState>;
   release(id: string): Promise<boolean>;
@@ -125,7 +133,7 @@ export interface DurableObjectReplayGuard extends ReplayGuard {
   claim(id: string, expiresAt: number): Promise<boolean>;
   begin(id: string, expiresAt: number): Promise<ClaimState>;
   begin(id: string, expiresAt: number, options: DurableBeginOptions): Promise<ClaimState | LapsedState>;
-  complete(id: string, answer: StoredAnswer | null, expiresAt: number, options?: { keepUntil?: number }): Promise<boolean>;
+  complete(id: string, answer: StoredAnswer | null, expiresAt: number, options?: DurableCompleteOptions): Promise<boolean>;
   /** Extends the lease of a running claim (the route calls it every leaseMs / 3 while the handler runs). */
   renew(id: string, leaseMs: number): Promise<boolean>;
   /** The id's state without claiming it: for a body whose window has passed. */

@@ -54,6 +54,7 @@ test("keepUntil keeps an answer past expiresAt: lookup() gives it, a copy accept
   assert.deepEqual(r.lookupKept, { state: "done", answer: r.answer });
   assert.deepEqual(r.lookupKeptThroughGuard, { state: "done", answer: r.answer });
   assert.deepEqual(r.lookupPlain, { state: "seen" }, "no keepUntil: gone with its window");
+  assert.deepEqual(r.lookupTtl, { state: "done", answer: r.answer }, "answerTtlMs: kept that long from its complete(), on the object's clock");
   assert.deepEqual(r.lookupNever, { state: "seen" });
   assert.deepEqual(r.copyOfKept, { value: { state: "done", answer: r.answer } });
   assert.deepEqual(r.expiredHere, { state: "seen" }, "begin() never claims an expired body");
@@ -108,6 +109,23 @@ test("the route end to end: a handler's answer of 1 MiB is stored by the Durable
   assert.equal(r.runs, 1);
   for (const again of r.again) assert.deepEqual(again, { ...r.first, replayed: true });
   assert.ok(r.stats.chunks >= 16, String(r.stats.chunks));
+});
+
+test("through handle(): a dead claim's copies get 500 ERR_OUTCOME_UNKNOWN (stored, replayed, never run); a slow handler's renewed claim stays 409; past the window, the stored answer or 401", async () => {
+  const r = await get("/route-life?name=route-life");
+  const [lapsed, again] = r.deadCopies;
+  assert.equal(lapsed.status, 500, JSON.stringify(lapsed));
+  assert.equal(lapsed.json.reason, "ERR_OUTCOME_UNKNOWN");
+  assert.equal(again.status, 500);
+  assert.equal(again.replayed, true, "the lapsed answer, stored for every later copy");
+  assert.deepEqual(again.json, lapsed.json);
+  assert.equal(r.deadRuns, 0, "the handler never ran for the dead claim");
+  assert.equal(r.whileSlow.status, 409, `after 4 leases' time, the renewed claim still runs: ${JSON.stringify(r.whileSlow)}`);
+  assert.equal(r.slowAnswer.status, 200);
+  assert.deepEqual(r.afterSlow, { ...r.slowAnswer, replayed: true });
+  assert.deepEqual(r.pastWindow[0], { ...r.slowAnswer, replayed: true }, "past its window: the stored answer");
+  assert.equal(r.pastWindow[1].status, 401, JSON.stringify(r.pastWindow[1]));
+  assert.equal(r.runs, 1);
 });
 
 test("ids are held until expiresAt + skewMs on the object's clock: a Worker 5 s behind is answered as the object knows, one past the margin is refused", async () => {

@@ -110,15 +110,16 @@ function checkClaim(id, expiresAt) {
 
 const isAnswer = (a) => a !== null && typeof a === "object" && Number.isInteger(a.status) && typeof a.body === "string";
 
-/** begin()'s options checked: { hold, keepUntil, leaseMs, lapsedAnswer } with hold = expiresAt + skewMs. */
+/** begin()'s options checked: { hold, keepUntil, leaseMs, lapsedAnswer, answerTtlMs } with hold = expiresAt + skewMs. */
 function beginOptions(expiresAt, options, skewMs) {
-  const { leaseMs, keepUntil, lapsedAnswer } = options ?? {};
+  const { leaseMs, keepUntil, lapsedAnswer, answerTtlMs } = options ?? {};
   const hold = options?.holdUntil ?? holdUntil(expiresAt, skewMs);
   if (!Number.isFinite(hold) || hold < expiresAt) throw new TypeError("claim: holdUntil must be a finite number of ms, at least expiresAt");
   if (keepUntil !== undefined && !Number.isFinite(keepUntil)) throw new TypeError("claim: keepUntil must be a finite number of ms");
   if (leaseMs !== undefined && !(Number.isFinite(leaseMs) && leaseMs > 0)) throw new TypeError("claim: leaseMs must be a positive number of ms");
   if (lapsedAnswer !== undefined && lapsedAnswer !== null && !isAnswer(lapsedAnswer)) throw new TypeError("claim: lapsedAnswer must be { status, headers, body }");
-  return { hold, keepUntil: Math.max(hold, keepUntil ?? -Infinity), leaseMs, lapsedAnswer: lapsedAnswer ?? undefined };
+  checkTtl(answerTtlMs);
+  return { hold, keepUntil: Math.max(hold, keepUntil ?? -Infinity), leaseMs, lapsedAnswer: lapsedAnswer ?? undefined, answerTtlMs };
 }
 
 /**
@@ -341,7 +342,7 @@ export class ReplayGuardDurableObject extends DurableObject {
   // Memory first: an id this instance has not seen is new unless a row from before a
   // restart holds it. The sweep alarm is set first, then the row is written by one
   // statement, and the memory claim is undone by the caller if the transaction fails.
-  #begin(id, expiresAt, { hold, keepUntil, leaseMs, lapsedAnswer }, now, claimed, budget) {
+  #begin(id, expiresAt, { hold, keepUntil, leaseMs, lapsedAnswer, answerTtlMs }, now, claimed, budget) {
     if (hold < now) {
       const state = this.#table.state(id, now, undefined, budget);
       if (state !== SEEN) return state;
@@ -355,7 +356,8 @@ export class ReplayGuardDurableObject extends DurableObject {
       this.#schedule(keepUntil);
       if (this.#table.insert(id, expiresAt, keepUntil, leaseMs === undefined ? null : now + leaseMs, now)) return FIRST;
     }
-    return this.#table.state(id, now, { lapsedAnswer, keepUntil }, budget);
+    // A lapsed answer is kept as a stored answer is: answerTtlMs from now, on this clock.
+    return this.#table.state(id, now, { lapsedAnswer, keepUntil: Math.max(keepUntil, now + (answerTtlMs ?? 0)) }, budget);
   }
 
   /** True for the first claim of an id only (the first interface). */
@@ -366,7 +368,7 @@ export class ReplayGuardDurableObject extends DurableObject {
   /** Stores the answer of a claimed id (null: done, not stored), kept until keepUntil at least; overwrites a lapsed answer. */
   complete(id, answer, _expiresAt, options) {
     checkClaim(id);
-    return this.ctx.storage.transactionSync(() => this.#table.complete(id, answer, keepOption(options)));
+    return this.ctx.storage.transactionSync(() => this.#table.complete(id, answer, keepOption(options, Date.now())));
   }
 
   /** Extends the lease of a running claim to now + leaseMs; false when the id is not running. */
@@ -434,7 +436,7 @@ export class ReplayGuardDurableObject extends DurableObject {
         options = beginOptions(op.expiresAt, op, op.skewMs ?? this.constructor.skewMs);
       } else if (kind === "complete" || kind === "release" || kind === "lookup") {
         checkClaim(op.id);
-        if (kind === "complete") keepOption(op);
+        if (kind === "complete") keepOption(op, now);
       } else if (kind === "renew") {
         checkClaim(op.id);
         checkLease(op.leaseMs);
@@ -445,7 +447,7 @@ export class ReplayGuardDurableObject extends DurableObject {
       return { error: error.message };
     }
     const { id } = op;
-    if (kind === "complete") return this.#table.complete(id, op.answer, op.keepUntil);
+    if (kind === "complete") return this.#table.complete(id, op.answer, keepOption(op, now));
     if (kind === "renew") return this.#table.renew(id, now + op.leaseMs);
     if (kind === "lookup") return this.#table.state(id, now, undefined, budget);
     if (kind === "release") {
@@ -503,10 +505,18 @@ export class ReplayGuardDurableObject extends DurableObject {
   }
 }
 
-function keepOption(options) {
+/** Until when complete() keeps an answer: the later of keepUntil and now + answerTtlMs (either may be absent). */
+function keepOption(options, now) {
   const keepUntil = options?.keepUntil;
   if (keepUntil !== undefined && !Number.isFinite(keepUntil)) throw new TypeError("complete: keepUntil must be a finite number of ms");
-  return keepUntil;
+  checkTtl(options?.answerTtlMs);
+  const ttl = options?.answerTtlMs;
+  if (keepUntil === undefined && ttl === undefined) return undefined;
+  return Math.max(keepUntil ?? -Infinity, ttl === undefined ? -Infinity : now + ttl);
+}
+
+function checkTtl(answerTtlMs) {
+  if (answerTtlMs !== undefined && !(Number.isFinite(answerTtlMs) && answerTtlMs >= 0)) throw new TypeError("answerTtlMs must be a finite number of ms, 0 or more");
 }
 
 function checkLease(leaseMs) {
@@ -560,7 +570,7 @@ export function exactlyOnce(ctx, options = {}) {
       return table.begin(id, expiresAt, Math.max(hold, keepUntil ?? -Infinity), t);
     },
     /** Inside the transaction: stores the answer (null: done, not stored), kept until keepUntil at least. */
-    complete: (id, answer, opts) => table.complete(id, answer, keepOption(opts)),
+    complete: (id, answer, opts) => table.complete(id, answer, keepOption(opts, now())),
     release: (id) => table.release(id),
     /** The state of an id without claiming it (for a body whose window has passed). */
     lookup: (id) => {
@@ -667,11 +677,12 @@ class IsolateGuard {
     if (typeof expiresAt === "number" && expiresAt < now) return SEEN; // the route refused it already: this only ever refuses
     const known = this.#local.get(id, now);
     if (known !== undefined && (known.done || known.leaseUntil >= now)) return known.done ? done(known.answer) : RUNNING;
-    const { leaseMs, keepUntil, lapsedAnswer } = options ?? {};
+    const { leaseMs, keepUntil, lapsedAnswer, answerTtlMs } = options ?? {};
     const op = { op: "begin", id, expiresAt, holdUntil: typeof expiresAt === "number" ? holdUntil(expiresAt, skewMs) : expiresAt };
     if (leaseMs !== undefined) op.leaseMs = leaseMs;
     if (keepUntil !== undefined) op.keepUntil = keepUntil;
     if (lapsedAnswer !== undefined) op.lapsedAnswer = lapsedAnswer;
+    if (answerTtlMs !== undefined) op.answerTtlMs = answerTtlMs;
     const result = await this.#deferred(id, await this.#lane(id).run(op));
     if (result?.state === "first") {
       const t = clock();
@@ -692,6 +703,7 @@ class IsolateGuard {
   async complete(id, answer, options, clock) {
     const op = { op: "complete", id, answer: answer ?? null };
     if (options?.keepUntil !== undefined) op.keepUntil = options.keepUntil;
+    if (options?.answerTtlMs !== undefined) op.answerTtlMs = options.answerTtlMs;
     let stored;
     try {
       stored = await this.#lane(id).run(op);
@@ -699,7 +711,11 @@ class IsolateGuard {
       this.#local.forget(id); // its state at the object is not known
       throw error;
     }
-    if (stored === true) this.#local.completed(id, answer ?? null, options?.keepUntil, clock());
+    if (stored === true) {
+      const t = clock();
+      const ttl = Number.isFinite(options?.answerTtlMs) ? t + options.answerTtlMs : -Infinity;
+      this.#local.completed(id, answer ?? null, Math.max(options?.keepUntil ?? -Infinity, ttl), t);
+    }
     else this.#local.forget(id);
     return stored;
   }
@@ -970,7 +986,7 @@ class LocalIds {
       return;
     }
     entry.done = true;
-    entry.answer = answer === null ? null : { status: answer.status, headers: { ...answer.headers }, body: answer.body };
+    entry.answer = answer === null ? null : { ...answer, headers: { ...answer.headers } }; // every field the route stored (a fingerprint too)
     entry.bytes = bytes;
     if (Number.isFinite(keepUntil)) entry.until = Math.max(entry.until, keepUntil);
     // Kept at the end, as the newest: the front stays nearly in order of time.

@@ -137,16 +137,68 @@ export default {
           await guard.complete(plain, answer, exp);
           await sleep(800); // past expiresAt on every clock
           const other = guardOf(env, name, { skewMs: 0, now: () => Date.now() - 10_000 }); // a Worker whose clock still accepts the body
+          const ttl = newId(); // kept answerTtlMs from its complete(), on the object's clock
+          const ttlExp = Date.now() + 300;
+          await guard.begin(ttl, ttlExp, { answerTtlMs: 60_000 });
+          await guard.complete(ttl, answer, ttlExp, { answerTtlMs: 60_000 });
+          await sleep(400);
           return json({
             answer,
             lookupKept: await stub.lookup(kept),
             lookupKeptThroughGuard: await guard.lookup(kept),
             lookupPlain: await stub.lookup(plain),
+            lookupTtl: await stub.lookup(ttl),
             lookupNever: await guard.lookup(newId()),
             copyOfKept: await settle(other.begin(kept, exp)),
             expiredHere: await guard.begin(kept, exp),
             stats: await stub.stats(),
           });
+        }
+
+        // Through the route (handle()): a copy that finds a dead claim's lease lapsed
+        // (claimed at the object by an isolate that never came back) gets 500
+        // ERR_OUTCOME_UNKNOWN, and so does every later copy (replayed), the handler never
+        // running; a slow handler's claim renewed by the route stays running (409) past
+        // its lease; a body past its window gets its stored answer (lookup), and one with
+        // none is refused as expired.
+        case "/route-life": {
+          const leaseMs = 300;
+          const worker = lib.Account.create();
+          const route = lib.defineRequest({ url: "/api/book", workerId: worker.id, request: { eventId: z.string() }, response: { ticketId: z.string() }, options: { leaseMs } });
+          const owner = lib.Account.create();
+          const prepared = [];
+          for (let i = 0; i < 3; i++) prepared.push(await route.prepare({ eventId: `e${i}` }, { owner }));
+          const guard = guardOf(env, name);
+          let runs = 0;
+          let gate = null;
+          const handler = async ({ eventId }) => {
+            runs++;
+            await gate;
+            return { ticketId: `ticket-${eventId}` };
+          };
+          const handle = async (p, options = {}) => {
+            const response = await route.handle(new Request("http://h/api/book", { method: "POST", body: p.body }), worker, handler, { replayGuard: guard, onError: () => {}, ...options });
+            return { status: response.status, replayed: response.headers.get("X-Jazz-Replayed") === "true", json: await response.json() };
+          };
+          // 1. a dead claim
+          const [dead, slow, late] = prepared;
+          await guard.shard(0).begin(dead.id, dead.expiresAt, { leaseMs });
+          await sleep(leaseMs + 300);
+          const deadCopies = [await handle(dead), await handle(dead)];
+          const deadRuns = runs;
+          // 2. a slow handler: 4 leases long
+          let open;
+          gate = new Promise((resolve) => (open = resolve));
+          const first = handle(slow);
+          await sleep(4 * leaseMs);
+          const whileSlow = await handle(slow);
+          open();
+          const slowAnswer = await first;
+          const afterSlow = await handle(slow);
+          // 3. past the window (the route's clock 2 minutes on): the stored answer; none for a body never sent
+          const later = { now: () => Date.now() + 120_000 };
+          const pastWindow = [await handle(slow, later), await handle(late, later)];
+          return json({ deadCopies, deadRuns, whileSlow, slowAnswer, afterSlow, pastWindow, runs });
         }
 
         // ?kept rows kept until +keepMs, ?short rows until their expiresAt (+100 ms): stats as time passes.

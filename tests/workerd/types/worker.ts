@@ -67,6 +67,8 @@ export async function lifeOfAnId(env: Env) {
   const looked = await guard.lookup("co_zabc");
   if (looked.state === "done") void looked.answer?.body;
   await guard.complete("co_zabc", lapsedAnswer, Date.now(), { keepUntil: Date.now() + 1_000 });
+  await guard.complete("co_zabc", lapsedAnswer, Date.now(), { answerTtlMs: 86_400_000 });
+  await guard.begin("co_zabc", Date.now() + 60_000, { leaseMs: 10_000, answerTtlMs: 86_400_000, lapsedAnswer });
   // @ts-expect-error leaseMs is a number
   await guard.begin("co_zabc", 1, { leaseMs: "10s" });
   const stats = await guard.shard(0).stats();
