@@ -142,7 +142,7 @@ export type OnError = (error: unknown, info: ErrorInfo) => void;
 export type Reason =
   | "ERR_METHOD" | "ERR_TOO_LARGE" | "ERR_BODY_TIMEOUT" | "ERR_BODY_INCOMPLETE" | "ERR_NOT_JSON" | "ERR_TOO_DEEP" | "ERR_MALFORMED"
   | "ERR_BAD_SIGNATURE" | "ERR_UNBOUND_SIGNER" | "ERR_EXPIRED" | "ERR_FUTURE" | "ERR_WRONG_ROUTE" | "ERR_WRONG_WORKER" | "ERR_SCHEMA"
-  | "ERR_BEING_HANDLED" | "ERR_ALREADY_HANDLED" | "ERR_ANSWER_NOT_STORED" | "ERR_OUTCOME_UNKNOWN" | "ERR_GUARD_UNAVAILABLE"
+  | "ERR_BEING_HANDLED" | "ERR_ALREADY_HANDLED" | "ERR_ANSWER_NOT_STORED" | "ERR_OUTCOME_UNKNOWN" | "ERR_GUARD_UNAVAILABLE" | "ERR_IDEMPOTENCY_KEY_REUSED"
   | "ERR_HANDLER" | "ERR_INTERNAL" | "ERR_NOT_FOUND"
   | "ERR_NETWORK" | "ERR_RESPONSE_INCOMPLETE" | "ERR_RESPONSE_REFUSED" | "ERR_RESPONSE_SCHEMA" | "ERR_HTTP";
 
@@ -243,6 +243,12 @@ export interface SendOptions {
   retry?: false | RetryOptions;
   /** Aborts the request and the waits between retries. */
   signal?: AbortSignal;
+  /**
+   * A key of the caller's choosing (1-255 characters), inside the signed request: requests
+   * with the same key and the same values from this signer to this route run the handler
+   * once and all get its answer; the same key with other values is refused (422).
+   */
+  idempotencyKey?: string;
 }
 
 /** What route.verify() resolves to. */
@@ -259,7 +265,7 @@ export interface Route<Req extends Definition, Res extends Definition> {
   /** Throws a JazzRequestError with `reason` and `requestId`; one that gave up after retries has `attempts` and the last `cause`. */
   send(values: InputOf<Req>, options: SendOptions): Promise<OutputOf<Res>>;
   /** Validates and signs values: plain JSON to keep (an outbox) and deliver later. */
-  prepare(values: InputOf<Req>, options: { owner: Account | object }): Promise<PreparedRequest>;
+  prepare(values: InputOf<Req>, options: { owner: Account | object; idempotencyKey?: string }): Promise<PreparedRequest>;
   /** Sends a prepared request's very body, with send()'s retries and checks; a jazz-tools request needs its owner. */
   deliver(prepared: PreparedRequest, options?: Omit<SendOptions, "owner"> & { owner?: Account | object }): Promise<OutputOf<Res>>;
   /** Checks a request as handle() would, without claiming its id or running anything. Never rejects. */

@@ -26,7 +26,7 @@ export const README_FILES = {
   worker: { "bookEventTicket.js": "src/bookEventTicket.js", "events.js": "src/events.js", "worker/src/worker.js": "src/worker.js", "worker/wrangler.jsonc": "wrangler.jsonc" },
   hono: { "bookEventTicket.js": "bookEventTicket.js", "events.js": "events.js", "client.js": "client.js", "hono/server.js": "server.js" },
   next: { "bookEventTicket.js": "bookEventTicket.js", "events.js": "events.js", "client.js": "client.js", "next/app/api/book/route.js": "app/api/book/route.js" },
-  vite: { "bookEventTicket.js": "bookEventTicket.js", "events.js": "events.js", "browser/main.js": "src/main.js" },
+  vite: { "bookEventTicket.js": "src/bookEventTicket.js", "events.js": "events.js", "browser/main.js": "src/main.js" },
   bun: { "bookEventTicket.js": "bookEventTicket.js", "events.js": "events.js", "server.js": "server.js", "client.js": "client.js", "bun/server.js": "bun/server.js" },
   postgres: { "bookEventTicket.js": "bookEventTicket.js", "client.js": "client.js", "postgres/server.js": "server.js" },
 };

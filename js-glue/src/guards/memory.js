@@ -61,6 +61,10 @@ export class MemoryReplayGuard {
   async begin(id, expiresAt) {
     const now = this.#now();
     this.#sweep(now);
+    const kept = this.#entries.get(id);
+    // Done and kept past its window (answerTtlMs): its answer, whatever the set remembers
+    // (an idempotency key's claim is claimed again by later bodies).
+    if (kept !== undefined && kept.answer !== undefined) return kept.dropped ? DROPPED : done(kept.answer);
     if (this.#set.claim(id, expiresAt, now)) {
       this.#forget(id); // an expired entry the sweep has not reached yet: its answer goes with it
       this.#entries.set(id, { expiresAt, keepUntil: expiresAt, answer: undefined });

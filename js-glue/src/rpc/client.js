@@ -17,6 +17,8 @@ const RETRYABLE = new Set([408, 409, 425, 429, 502, 503, 504]);
 const WINDOW_MARGIN_MS = 1_000; // a retry that would arrive this close to the window's end is not sent
 
 const randomNonce = () => "z" + getCore().base58Encode(crypto.getRandomValues(new Uint8Array(16)));
+/** A request's nonce carries its idempotency key, inside what the signature covers. */
+export const KEY_NONCE_PREFIX = "idem_";
 
 /**
  * Validates and signs: `{ id, body, expiresAt }`, plain JSON (the body is the exact
@@ -28,6 +30,7 @@ export async function prepare(route, values, options) {
   const opts = route.opts;
   await ready(); // a browser loads the core on the first call that needs it
   if (isJazzAccount(owner)) {
+    if (options.idempotencyKey !== undefined) throw new TypeError("send(): idempotencyKey is for jazzrpc's own format; a jazz-tools request has no place for it");
     const value = await requestValue(route, values);
     const jazz = await route.loadJazzPath();
     const { body } = await jazz.prepareJazzRequest({
@@ -43,7 +46,7 @@ export async function prepare(route, values, options) {
     kind: "request",
     url: route.path,
     workerId: route.workerId(),
-    nonce: randomNonce(),
+    nonce: options.idempotencyKey === undefined ? randomNonce() : KEY_NONCE_PREFIX + options.idempotencyKey,
     value,
     createdAt: opts.now(),
   });

@@ -31,7 +31,7 @@ const isRetryLater = (answer) => answer.fromHandler === true && NOT_DONE.has(ans
  * @param {{ guard: any, id: string, expiresAt: number, opts: any, info: object, execute: () => Promise<object> }} run
  *   execute resolves to the answer ({ status, headers, body, fromHandler? }); anything it throws becomes a 500.
  */
-export async function answerThroughGuard({ guard, id, expiresAt, opts, info, execute }) {
+export async function answerThroughGuard({ guard, id, expiresAt, opts, info, execute, keyed }) {
   let claim;
   try {
     claim = await claimWithin(guard, id, expiresAt, opts.guardTimeoutMs, { leaseMs: opts.leaseMs, lapsedAnswer: OUTCOME_UNKNOWN_ANSWER, answerTtlMs: opts.answerTtlMs });
@@ -48,7 +48,7 @@ export async function answerThroughGuard({ guard, id, expiresAt, opts, info, exe
   if (claim !== FIRST) {
     // Expired between the check and the claim (a slow guard): never run, so not "already handled".
     if (claim.state === "seen" && expiresAt < opts.now()) throw expired();
-    return duplicateResponse(claim, opts.duplicates);
+    return duplicateOf(claim, opts, keyed);
   }
 
   let answer;
@@ -66,8 +66,21 @@ export async function answerThroughGuard({ guard, id, expiresAt, opts, info, exe
     return responseOf(answer);
   }
   const keep = { keepUntil: keepUntilOf(expiresAt, opts), answerTtlMs: opts.answerTtlMs };
-  await settle(opts, info, () => guard.complete(id, storable(answer, opts, info), expiresAt, keep), "replay guard did not store the answer");
+  await settle(opts, info, () => guard.complete(id, storable(answer, opts, info, keyed), expiresAt, keep), "replay guard did not store the answer");
   return responseOf(answer);
+}
+
+/**
+ * The answer to a copy whose id (or idempotency key) is claimed already. With an
+ * idempotency key, the stored answer is given only to the same values (else 422), and a
+ * success is signed again for this request, which has an id of its own.
+ */
+function duplicateOf(claim, opts, keyed) {
+  if (keyed === undefined || claim.state !== "done" || !claim.answer) return duplicateResponse(claim, opts.duplicates);
+  if (claim.answer.fingerprint !== keyed.fingerprint) {
+    throw new JazzRequestError("Idempotency key reused with different values", 422, undefined, { reason: "ERR_IDEMPOTENCY_KEY_REUSED" });
+  }
+  return responseOf(keyed.answerFor(claim.answer), { "X-Jazz-Replayed": "true" });
 }
 
 /**
@@ -75,12 +88,12 @@ export async function answerThroughGuard({ guard, id, expiresAt, opts, info, exe
  * outlives the window by answerTtlMs; null when there is none (the body is then
  * refused as expired). It never runs anything.
  */
-export async function storedAnswerOf({ guard, store, id, opts }) {
+export async function storedAnswerOf({ guard, store, id, opts, keyed }) {
   let state;
   if (store?.kind === "async") state = await store.run(id, { expiresAt: 0, keepUntil: 0 }, () => Promise.reject(new Error("never run")));
   else if (store) state = store.lookup?.(id);
   else state = await within(Promise.resolve().then(() => guard.lookup?.(id)), opts.guardTimeoutMs, "replay guard did not answer");
-  if (state?.state === "done" && state.answer) return responseOf(state.answer, { "X-Jazz-Replayed": "true" });
+  if (state?.state === "done" && state.answer) return keyed ? duplicateOf(state, opts, keyed) : responseOf(state.answer, { "X-Jazz-Replayed": "true" });
   return null;
 }
 
@@ -117,7 +130,7 @@ function holdLease(guard, id, opts) {
  * execute(tx) runs the handler synchronously and returns the answer; a failure that
  * is not the handler's own JazzRequestError throws, and the transaction rolls back.
  */
-export function answerInTransaction({ store, id, expiresAt, opts, info, execute }) {
+export function answerInTransaction({ store, id, expiresAt, opts, info, execute, keyed }) {
   let retryLater = null;
   let answer;
   try {
@@ -129,14 +142,14 @@ export function answerInTransaction({ store, id, expiresAt, opts, info, execute 
         retryLater = outcome;
         throw ROLL_BACK; // nothing of it is kept: the retry runs the handler again
       }
-      store.complete(id, storable(outcome, opts, info), { keepUntil: keepUntilOf(expiresAt, opts) });
+      store.complete(id, storable(outcome, opts, info, keyed), { keepUntil: keepUntilOf(expiresAt, opts) });
       return outcome;
     });
   } catch (error) {
     if (error === ROLL_BACK) return responseOf(retryLater);
     throw error;
   }
-  if (answer.state) return duplicateResponse(answer, opts.duplicates);
+  if (answer.state) return duplicateOf(answer, opts, keyed);
   return responseOf(answer);
 }
 
@@ -144,7 +157,7 @@ export function answerInTransaction({ store, id, expiresAt, opts, info, execute 
  * The same where the transaction is asynchronous (postgresExactlyOnce(db)): the
  * store claims the id, runs execute(tx) and stores its answer in one transaction.
  */
-export async function answerInAsyncTransaction({ store, id, expiresAt, opts, info, execute }) {
+export async function answerInAsyncTransaction({ store, id, expiresAt, opts, info, execute, keyed }) {
   let retryLater = null;
   let failed = null;
   let sent;
@@ -163,7 +176,7 @@ export async function answerInAsyncTransaction({ store, id, expiresAt, opts, inf
         throw ROLL_BACK;
       }
       sent = answer;
-      return storable(answer, opts, info); // null: over the limit, its copies get ERR_ANSWER_NOT_STORED
+      return storable(answer, opts, info, keyed); // null: over the limit, its copies get ERR_ANSWER_NOT_STORED
     });
   } catch (error) {
     if (error === ROLL_BACK) return responseOf(retryLater);
@@ -172,16 +185,19 @@ export async function answerInAsyncTransaction({ store, id, expiresAt, opts, inf
     throw new JazzRequestError("Request could not be committed, try again", 503, undefined, { reason: "ERR_GUARD_UNAVAILABLE" });
   }
   if (outcome.state === "first") return responseOf(sent);
-  return duplicateResponse(outcome, opts.duplicates);
+  return duplicateOf(outcome, opts, keyed);
 }
 
 const ROLL_BACK = Symbol("roll back: the handler asked for a retry");
 
-/** The answer to keep for an id, or null (logged) when it is over maxStoredAnswerBytes. */
-function storable(answer, opts, info) {
+/**
+ * The answer to keep for an id, or null (logged) when it is over maxStoredAnswerBytes.
+ * Under an idempotency key it carries the fingerprint of the values it answered.
+ */
+function storable(answer, opts, info, keyed) {
   const { status, headers, body } = answer;
   const bytes = byteLength(body);
-  if (bytes <= opts.maxStoredAnswerBytes) return { status, headers, body };
+  if (bytes <= opts.maxStoredAnswerBytes) return keyed === undefined ? { status, headers, body } : { status, headers, body, fingerprint: keyed.fingerprint };
   report(opts, new Error(`the answer (${bytes} bytes) is over maxStoredAnswerBytes (${opts.maxStoredAnswerBytes}): its duplicates will get ERR_ANSWER_NOT_STORED`), {
     ...info,
     status,

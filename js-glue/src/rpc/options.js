@@ -97,7 +97,10 @@ export const ROUTE_OPTIONS = Object.freeze(Object.keys(CHECKS).filter((name) => 
 /** What handle() and verify() take per call: the route's options, and the platform's env and ctx for the handler's context. */
 export const HANDLE_OPTIONS = Object.freeze(Object.keys(CHECKS));
 /** What send() takes. */
-export const SEND_OPTIONS = Object.freeze(["owner", "fetch", "baseUrl", "headers", "retry", "signal"]);
+export const SEND_OPTIONS = Object.freeze(["owner", "fetch", "baseUrl", "headers", "retry", "signal", "idempotencyKey"]);
+
+/** The longest idempotency key (Stripe's limit). */
+export const MAX_IDEMPOTENCY_KEY = 255;
 /** What toFetchHandler and the adapters take: handle()'s options, the worker and the guard. */
 export const SERVE_OPTIONS = Object.freeze([...HANDLE_OPTIONS, "worker"]);
 
@@ -117,6 +120,10 @@ export function checkSendOptions(options) {
   if (!isObject(options)) throw new TypeError("jazzrpc: send() needs { owner }: the account that signs the request");
   refuseUnknown(options, SEND_OPTIONS, "send() options");
   if (options.retry !== undefined) checkRetry(options.retry);
+  const key = options.idempotencyKey;
+  if (key !== undefined && (typeof key !== "string" || key.length < 1 || key.length > MAX_IDEMPOTENCY_KEY || /[\u0000-\u001f\u007f]/.test(key))) {
+    throw new TypeError(`jazzrpc: option 'idempotencyKey' must be a string of 1 to ${MAX_IDEMPOTENCY_KEY} characters without control characters`);
+  }
   optionalFunction("fetch", options.fetch);
   return options;
 }

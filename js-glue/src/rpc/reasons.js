@@ -27,6 +27,7 @@ export const REASONS = Object.freeze({
   ERR_ANSWER_NOT_STORED: { status: 500, meaning: "the request was handled, but its answer was too large to keep (or dropped at the guard's cap)" },
   ERR_OUTCOME_UNKNOWN: { status: 500, meaning: "the copy that ran died before it answered and the guard cannot know whether its effect happened: reconcile" },
   ERR_GUARD_UNAVAILABLE: { status: 503, meaning: "the replay guard failed or did not answer in time: retry" },
+  ERR_IDEMPOTENCY_KEY_REUSED: { status: 422, meaning: "an idempotency key used before by this signer on this route, with other values" },
   // The handler.
   ERR_HANDLER: { status: 0, meaning: "the handler's own JazzRequestError (its status)" },
   ERR_INTERNAL: { status: 500, meaning: "the handler or the server failed; nothing of the cause is sent" },

@@ -73,13 +73,24 @@ export async function serve(route, request, worker, handler, opts) {
   if (typeof handler !== "function") throw new TypeError("handle(): the handler must be a function");
   const { body, verdict, expired } = await readAndVerify(route, request, jazzWorker, opts, { pastWindow: opts.duplicates !== "reject" });
   const info = { route: route.path, requestId: verdict.id };
+  // An idempotency key, inside the signed request: claimed per worker, route and signer.
+  const key = jazzWorker ? undefined : idempotencyKeyOf(body);
+  const claimId = key === undefined ? verdict.id : `idem:${verdict.madeBy}:${route.path}:${key}`;
+  const keyed =
+    key === undefined
+      ? undefined
+      : {
+          fingerprint: getCore().secureHash(JSON.stringify(verdict.value)),
+          answerFor: (stored) => answerForThisRequest(route, worker, verdict, opts, stored),
+        };
   if (expired) {
     // Its answer, stored while it was in its window; else refused as expired. Never run.
     const guard = opts.exactlyOnce ? undefined : (opts.replayGuard ?? worker.replayGuard ?? route.defaultGuard());
     let stored = null;
     try {
-      stored = await storedAnswerOf({ guard, store: opts.exactlyOnce, id: verdict.id, opts });
+      stored = await storedAnswerOf({ guard, store: opts.exactlyOnce, id: claimId, opts, keyed });
     } catch (error) {
+      if (error instanceof JazzRequestError) throw error;
       report(opts, error, { ...info, status: 401, reason: "ERR_EXPIRED" });
     }
     if (stored) return stored;
@@ -96,12 +107,13 @@ export async function serve(route, request, worker, handler, opts) {
   }
   const value = jazzWorker ? undefined : await requestValue(route, verdict);
   const madeBy = jazzWorker ? jazzRequest.madeBy : Object.freeze({ id: verdict.madeBy, signerID: verdict.signerID });
+
   const contextOf = (tx) => handlerContext({ request, id: verdict.id, env: opts.env, ctx: opts.ctx, tx });
 
   if (opts.exactlyOnce) {
     if (jazzWorker) throw new TypeError("handle(): exactlyOnce runs plain handlers; the jazz-tools path is not transactional");
     const store = opts.exactlyOnce;
-    const once = { store, id: verdict.id, expiresAt: verdict.expiresAt, opts, info };
+    const once = { store, id: claimId, expiresAt: verdict.expiresAt, opts, info, keyed };
     if (store.kind === "async") {
       return answerInAsyncTransaction({ ...once, execute: (tx) => runToAnswer(route, worker, verdict, opts, () => handler(value, madeBy, contextOf(tx))) });
     }
@@ -121,7 +133,25 @@ export async function serve(route, request, worker, handler, opts) {
         )
     : () => runToAnswer(route, worker, verdict, opts, () => handler(value, madeBy, contextOf(undefined)));
   const guard = opts.replayGuard ?? worker.replayGuard ?? route.defaultGuard();
-  return answerThroughGuard({ guard, id: verdict.id, expiresAt: verdict.expiresAt, opts, info, execute });
+  return answerThroughGuard({ guard, id: claimId, expiresAt: verdict.expiresAt, opts, info, execute, keyed });
+}
+
+const KEY_MARKER = '"nonce":"idem_';
+
+/** The idempotency key a verified body of ours carries in its nonce, if any. */
+function idempotencyKeyOf(body) {
+  const text = new TextDecoder().decode(body);
+  if (!text.includes(KEY_MARKER)) return undefined;
+  const nonce = JSON.parse(text).contentPieces?.[0]?.nonce;
+  return typeof nonce === "string" && nonce.startsWith("idem_") ? nonce.slice("idem_".length) : undefined;
+}
+
+// A stored answer given to another request under the same idempotency key: a success
+// is signed again for this request (the client checks that it answers its own id).
+function answerForThisRequest(route, worker, verdict, opts, stored) {
+  if (stored.status !== 200) return stored;
+  const value = JSON.parse(stored.body).payload.contentPieces[0].value;
+  return signAnswer(route, worker, verdict, value, opts);
 }
 
 /** What a handler gets as its third argument. */

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { extname, join, normalize } from "node:path";
 import { startWorker, toNodeListener } from "jazzrpc/node";
-import { bookEventTicket } from "./bookEventTicket.js";
+import { bookEventTicket } from "./src/bookEventTicket.js"; // the README's route file, shared with the page
 import { bookTicket } from "./events.js";
 
 const { worker } = await startWorker(); // JAZZ_WORKER_ACCOUNT and JAZZ_WORKER_SECRET
