@@ -145,3 +145,11 @@ test("exactlyOnce keeps an answer until keepUntil, past its window: lookup() giv
   assert.deepEqual(r.afterDay.kept, { state: "seen" });
   assert.equal(r.afterDay.stats.stored, 1, "only the newest claim is left");
 });
+
+test("exactlyOnce through handle(): a body 2 h past its window gets its stored answer (X-Jazz-Replayed), never run again; one never handled is refused as expired", async () => {
+  const r = await get("/once-route?name=once-route");
+  assert.equal(r.first.status, 200);
+  assert.deepEqual(r.later, { ...r.first, replayed: true, runs: 1 });
+  assert.equal(r.never.status, 401, JSON.stringify(r.never));
+  assert.equal(r.never.runs, 1);
+});

@@ -41,6 +41,19 @@ export class OnceDO extends DurableObject {
   lookup(id) {
     return this.#once.lookup(id);
   }
+  /** A body through handle() with exactlyOnce, the route's clock `offsetMs` ahead of the real one (the store's too). */
+  async handle(secret, body, offsetMs) {
+    const worker = lib.Account.fromSecret(secret);
+    const route = lib.defineRequest({ url: "/api/book", workerId: worker.id, request: { eventId: z.string() }, response: { ticketId: z.string() } });
+    this.#clock = Date.now() + offsetMs;
+    this.runs ??= 0;
+    const response = await route.handle(new Request("http://h/api/book", { method: "POST", body }), worker, ({ eventId }) => (this.runs++, { ticketId: `t-${eventId}` }), {
+      exactlyOnce: this.#once,
+      now: () => Date.now() + offsetMs,
+      onError: () => {},
+    });
+    return { status: response.status, replayed: response.headers.get("X-Jazz-Replayed") === "true", text: await response.text(), runs: this.runs };
+  }
   stats() {
     return this.#once.stats();
   }
@@ -295,6 +308,22 @@ export default {
             beyond: await settle(farBehind.begin(newId(), Date.now() - 11_000)),
             stats: await guard.shard(0).stats(),
           });
+        }
+
+        // exactlyOnce through handle(): a body handled, then the same body with the
+        // route's clock 2 h on (past its window): its stored answer; a body never
+        // handled: refused as expired.
+        case "/once-route": {
+          const stub = env.ONCE.get(env.ONCE.idFromName(name));
+          const worker = lib.Account.create();
+          const route = lib.defineRequest({ url: "/api/book", workerId: worker.id, request: { eventId: z.string() }, response: { ticketId: z.string() } });
+          const owner = lib.Account.create();
+          const [a, b] = [await route.prepare({ eventId: "a" }, { owner }), await route.prepare({ eventId: "b" }, { owner })];
+          const twoHours = 2 * 60 * 60 * 1000;
+          const first = await stub.handle(worker.secret, a.body, 0);
+          const later = await stub.handle(worker.secret, a.body, twoHours);
+          const never = await stub.handle(worker.secret, b.body, twoHours);
+          return json({ first, later, never });
         }
 
         // exactlyOnce on a clock the test moves: an answer kept until keepUntil (24 h),
