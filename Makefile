@@ -12,7 +12,7 @@ WASM_OUT := js-glue/dist/jazzrpc.wasm
 DENO := node_modules/.bin/deno
 DENO_FLAGS := --no-check --allow-read --allow-write --allow-env --allow-run --allow-net=127.0.0.1 --unstable-kv
 
-.PHONY: all setup setup-build native asan wasm test test-native test-asan test-node test-deno test-types test-workerd test-interop test-workerd-jazz test-fuzz fuzz pack test-consumers demo demo-node dev clean bench
+.PHONY: faults all setup setup-build native asan wasm test test-native test-asan test-node test-deno test-types test-workerd test-interop test-workerd-jazz test-fuzz fuzz pack test-consumers demo demo-node dev clean bench
 
 all: native wasm
 
@@ -111,6 +111,12 @@ test-fuzz: setup
 fuzz: setup
 	@echo "== libFuzzer, ASan + UBSan ($(FUZZ_SECONDS) s a target)"
 	@FUZZ_JOBS=$(if $(filter 1,$(JOBS)),1,2) bash tests/fuzz/run.sh --seconds $(FUZZ_SECONDS)
+
+# The surely-once fault suite at full size: 200 clients through a chaos proxy while server
+# processes are killed (tests/node/faults/surely-once.test.mjs; make test runs it with 40).
+faults: wasm
+	@echo "== the surely-once fault suite, $${FAULTS_CLIENTS:-200} clients"
+	@FAULTS_CLIENTS=$${FAULTS_CLIENTS:-200} node --test tests/node/faults/surely-once.test.mjs
 
 # ---- demo -------------------------------------------------------------------
 # The documentation's scenario on Workers, in workerd (workers-example/); stops by itself.
