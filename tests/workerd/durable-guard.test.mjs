@@ -103,6 +103,18 @@ test("a 1 MiB answer is stored over chunk rows and given back byte for byte, to 
   assert.ok(r.stats.chunks >= 16, String(r.stats.chunks));
 });
 
+test("40 answers of 1 MiB completed in one turn and begun again in one turn: the batches stay within 8 MiB of answers each way, every answer whole", async () => {
+  const r = await get("/big-many?name=big-many&count=40");
+  assert.deepEqual(r.completed, Array(40).fill(true), JSON.stringify(r.completed.filter((c) => c !== true).slice(0, 2)));
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(r.same, Array(40).fill(true));
+  // The bodies are mostly 1-3 byte characters: 8 MiB of (estimated, 3 bytes per character) answers is about 2.7 M characters, plus one answer.
+  const limit = (8 << 20) / 3 + (1 << 20);
+  assert.ok(r.sizes.maxRequestChars <= limit, `a batch carried ${r.sizes.maxRequestChars} characters of answers to the object`);
+  assert.ok(r.sizes.maxReplyChars <= (8 << 20) + (1 << 20), `a batch gave back ${r.sizes.maxReplyChars} characters of answers`);
+  assert.ok(r.sizes.maxRequestChars >= 1 << 19, "the test sent large answers");
+});
+
 test("the route end to end: a handler's answer of 1 MiB is stored by the Durable Object guard and replayed byte for byte", async () => {
   const r = await get(`/big-route?name=big-route&bytes=${(1 << 20) - 4096}`);
   assert.equal(r.first.status, 200, r.first.head);

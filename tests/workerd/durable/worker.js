@@ -8,6 +8,19 @@ import { z } from "zod";
 /** The guard object with a short sweep delay (100 ms), so that sweeps happen within a test. */
 export class FastSweepGuard extends lib.ReplayGuardDurableObject {
   static sweepDelayMs = 100;
+  #sizes = { batches: 0, maxRequestChars: 0, maxReplyChars: 0 };
+  /** batch(), measuring the answers' characters each call carries in and out. */
+  batch(ops) {
+    const results = super.batch(ops);
+    const chars = (list, of) => list.reduce((n, x) => n + (of(x)?.body?.length ?? 0), 0);
+    this.#sizes.batches++;
+    this.#sizes.maxRequestChars = Math.max(this.#sizes.maxRequestChars, chars(ops, (op) => op?.answer));
+    this.#sizes.maxReplyChars = Math.max(this.#sizes.maxReplyChars, chars(results, (r) => r?.answer));
+    return results;
+  }
+  sizes() {
+    return { ...this.#sizes };
+  }
   /** The alarm's work, called by hand (alarm() itself cannot be called over RPC): as a repeated or early delivery would. */
   sweepNow() {
     return this.alarm();
@@ -268,6 +281,25 @@ export default {
             many: await Promise.all(many.map(digest)),
             stats: await stub.stats(),
           });
+        }
+
+        // ?count answers of 1 MiB completed in one turn (more than one RPC may carry),
+        // then all begun again in one turn: every one stored and given back whole.
+        case "/big-many": {
+          const guard = guardOf(env, name);
+          const exp = Date.now() + 60_000;
+          const count = Number(q.get("count"));
+          const ids = Array.from({ length: count }, newId);
+          const answers = ids.map((_, i) => answerOf(bigBody((1 << 20) - 64 - i)));
+          await Promise.all(ids.map((id) => guard.begin(id, exp)));
+          const completed = await Promise.all(ids.map((id, i) => settle(guard.complete(id, answers[i], exp, { keepUntil: exp }))));
+          const other = guardOf(env, name);
+          const copies = await Promise.all(ids.map((id) => settle(guardOf(env, name).shard(0).lookup(id))));
+          const again = await Promise.all(ids.map((id) => settle(other.begin(id, exp))));
+          const same = await Promise.all(
+            again.map(async (r, i) => r.value?.answer?.body === answers[i].body && copies[i].value?.answer?.body === answers[i].body),
+          );
+          return json({ completed: completed.map((c) => c.value ?? c.error), same, errors: again.filter((r) => r.error).map((r) => r.error).slice(0, 3), sizes: await guard.shard(0).sizes() });
         }
 
         // The route end to end: a handler answers about ?bytes; the same body again gets the stored bytes.
