@@ -11,7 +11,7 @@
 // build/native/jazzrpc_bench), JAZZRPC_ROOT (another tree to measure, e.g. a
 // patched copy), BENCH_RESULTS (the folder for results.json and results.md,
 // default bench/), BENCH_SKIP (comma-separated parts to leave out: native,
-// ed25519, payload, replay, ours, jazz, jose, redis, workerd).
+// ed25519, payload, replay, ours, jazz, jose, redis, workerd, exactly).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -180,6 +180,10 @@ if (!skip.has("workerd")) {
     results.handle.ours_workerd_1 = { error: "workers-example/, js-glue/src/entries/cloudflare.js or miniflare is missing" };
   }
 }
+if (!skip.has("exactly")) {
+  step("handle() with exactly once: postgresExactlyOnce over PGlite and PostgreSQL beside the memory guard");
+  results.exactly_once = part("handle-exactly-once.mjs", [], { optional: true });
+}
 results.seconds = round((Date.now() - started) / 1000);
 
 const { rows, targets, table } = render(results);
@@ -267,6 +271,11 @@ function render(results) {
   const rps = results.redis_procs;
   if (rps?.procs) {
     row(`handle() + RedisReplayGuard, requests/s, ${rps.inFlight} in flight per process`, "2 Node processes, one redis-server", rps.procs["2"]?.perSecond, "1 Node process", rps.procs["1"]?.perSecond);
+  }
+  const eo = results.exactly_once;
+  if (eo?.memory) {
+    row("handle(), requests/s, one at a time, in one process", "postgresExactlyOnce, PGlite in memory (claim, one UPDATE, answer: one transaction)", eo.pglite?.perSecond, "MemoryReplayGuard", eo.memory.perSecond);
+    row("handle(), requests/s, one at a time, in one process", "postgresExactlyOnce, pg Pool, PostgreSQL 15 on 127.0.0.1", eo.postgres?.perSecond, "MemoryReplayGuard", eo.memory.perSecond);
   }
   const wv = results.workerd?.variants;
   if (wv) {
