@@ -140,6 +140,17 @@ test("through handle(): a dead claim's copies get 500 ERR_OUTCOME_UNKNOWN (store
   assert.equal(r.runs, 1);
 });
 
+test("idempotency keys over the Durable Object guard: the same key and values in one isolate get the first answer (its fingerprint kept by the isolate's cache); other values, 422", async () => {
+  const r = await get("/idempotency?name=idempotency");
+  const [first, second, other] = r.answers;
+  assert.equal(first.status, 200);
+  assert.equal(second.status, 200, JSON.stringify(second));
+  assert.equal(second.replayed, true);
+  assert.deepEqual(second.json.payload.contentPieces[0].value, first.json.payload.contentPieces[0].value, "the first request's ticket");
+  assert.equal(other.status, 422, JSON.stringify(other));
+  assert.equal(r.runs, 1);
+});
+
 test("ids are held until expiresAt + skewMs on the object's clock: a Worker 5 s behind is answered as the object knows, one past the margin is refused", async () => {
   const r = await get("/skew?name=skew");
   assert.deepEqual(r.fresh, { value: { state: "first" } }, "a body its Worker still accepts, 1 s past expiresAt on the object's clock, is claimed");

@@ -227,6 +227,26 @@ export default {
           return json({ deadCopies, deadRuns, whileSlow, slowAnswer, afterSlow, pastWindow, runs });
         }
 
+        // Idempotency keys over the Durable Object guard: two requests with one key and
+        // the same values (each its own id), handled in this isolate, then one with the
+        // same key and other values.
+        case "/idempotency": {
+          const worker = lib.Account.create();
+          const route = lib.defineRequest({ url: "/api/book", workerId: worker.id, request: { eventId: z.string() }, response: { ticketId: z.string() } });
+          const owner = lib.Account.create();
+          const key = `booking-${crypto.randomUUID()}`;
+          const same = [await route.prepare({ eventId: "a" }, { owner, idempotencyKey: key }), await route.prepare({ eventId: "a" }, { owner, idempotencyKey: key })];
+          const other = await route.prepare({ eventId: "b" }, { owner, idempotencyKey: key });
+          const guard = guardOf(env, name);
+          let runs = 0;
+          const handle = async (p) => {
+            const response = await route.handle(new Request("http://h/api/book", { method: "POST", body: p.body }), worker, ({ eventId }) => (runs++, { ticketId: `t-${eventId}-${runs}` }), { replayGuard: guard, onError: () => {} });
+            return { status: response.status, replayed: response.headers.get("X-Jazz-Replayed") === "true", json: await response.json() };
+          };
+          const answers = [await handle(same[0]), await handle(same[1]), await handle(other)];
+          return json({ answers, runs, ids: same.map((p) => p.id) });
+        }
+
         // ?kept rows kept until +keepMs, ?short rows until their expiresAt (+100 ms): stats as time passes.
         case "/sweep": {
           const guard = guardOf(env, name, { skewMs: 0 });
