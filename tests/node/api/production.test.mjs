@@ -165,3 +165,11 @@ test("a failure is logged as one line with route, request id, status and reason,
   assert.equal(told[0].error.message, "boom");
   assert.deepEqual(told[0].info, { route: "/api/book", requestId: JSON.parse(second).id, status: 500, reason: "ERR_INTERNAL" });
 });
+
+test("the README's table of reasons is the code's: every reason in REASONS, and no other", async () => {
+  const { readFile } = await import("node:fs/promises");
+  const readme = await readFile(new URL("../../../README.md", import.meta.url), "utf8");
+  const section = readme.slice(readme.indexOf("### Errors and their reasons"), readme.indexOf("### Auth tokens"));
+  const documented = [...section.matchAll(/^\| `(ERR_[A-Z_]+)` \|/gm)].map((m) => m[1]);
+  assert.deepEqual([...documented].sort(), Object.keys(REASONS).sort());
+});
