@@ -42,8 +42,9 @@ Status envelope_sign(std::string_view signer_secret, std::string_view content_pi
                      double created_at, const ParseLimits &limits, std::string &body);
 
 // The hash an envelope's authToken signs, from its parts (contentPieces already parsed).
+// reserve: bytes to set aside for the canonical text at once (the body's size when verifying).
 std::string envelope_signed_hash(const JsonValue &content_pieces, const JsonValue &id, double created_at,
-                                 const JsonValue &signer_id);
+                                 const JsonValue &signer_id, std::size_t reserve = 0);
 
 bool is_valid_time(double ms) noexcept;
 

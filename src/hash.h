@@ -28,6 +28,8 @@ Status secure_hash(std::string_view json_text, const ParseLimits &limits, std::s
 Status short_hash(std::string_view json_text, const ParseLimits &limits, std::string &out);
 // cojson's CoValue id of a value (its header): "co_z" + the same 19 bytes in base58.
 std::string co_id_of(const JsonValue &value);
+// The same from the value's canonical text.
+std::string co_id_of_canonical(std::string_view canonical);
 
 // BLAKE3 over text given in parts, as cojson hashes a session's transactions; a copy
 // carries the state on from where the original was.

@@ -35,12 +35,13 @@ struct JsonValue {
   enum class Kind : std::uint8_t { null, boolean, number, string, array, object };
   using Member = std::pair<std::u16string, JsonValue>;
 
-  Kind kind = Kind::null;
-  bool boolean = false;
+  // Ordered so that no padding is left between members (48 bytes in wasm32, 56 before).
   double number = 0;
   std::u16string string;
   std::vector<JsonValue> array;
   std::vector<Member> object;  // keys unique, sorted by UTF-16 code units
+  Kind kind = Kind::null;
+  bool boolean = false;
 
   const JsonValue *find(std::u16string_view key) const noexcept;
   static JsonValue from_string(std::string_view utf8);

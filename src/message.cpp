@@ -30,11 +30,17 @@ JsonValue make_string(std::u16string_view s) {
 }
 
 // The id of a message: from its contentPieces and its signer.
-std::string message_id(const JsonValue &content_pieces, std::string_view signer_id) {
-  std::vector<JsonValue::Member> members;
-  members.emplace_back(u"contentPieces", content_pieces);
-  members.emplace_back(u"signerID", JsonValue::from_string(signer_id));
-  return co_id_of(make_object(std::move(members)));
+// co_id_of({contentPieces, signerID}) written straight (the keys are in order), with no
+// copy of contentPieces: a copy doubled the memory a large body holds.
+std::string message_id(const JsonValue &content_pieces, std::string_view signer_id, std::size_t reserve = 0) {
+  std::string canonical;
+  canonical.reserve(reserve);
+  canonical += "{\"contentPieces\":";
+  json_write_canonical(content_pieces, canonical);
+  canonical += ",\"signerID\":";
+  json_write_canonical(JsonValue::from_string(signer_id), canonical);
+  canonical += '}';
+  return co_id_of_canonical(canonical);
 }
 
 bool string_equals(const JsonValue *value, std::string_view expected) {
@@ -124,7 +130,7 @@ Status message_verify(std::string_view body, double now, const EnvelopeOptions &
   }
   if (!string_equals(piece.find(u"url"), expected.url)) return Status::wrong_route;
   if (!string_equals(piece.find(u"workerId"), expected.worker_id)) return Status::wrong_worker;
-  if (message_id(content_pieces, info.envelope.signer_id) != info.envelope.id) return Status::bad_id;
+  if (message_id(content_pieces, info.envelope.signer_id, body.size()) != info.envelope.id) return Status::bad_id;
   status = account_id_from_signer(info.envelope.signer_id, info.made_by);
   if (status != Status::ok) return Status::bad_signature;
   if (expected.kind == MessageKind::response) {

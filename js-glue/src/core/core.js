@@ -171,6 +171,11 @@ export class Core {
     this.#mem = new Uint8Array(exports.memory.buffer);
   }
 
+  /** Bytes of module memory now: it grows for a large input and never shrinks (freed blocks are reused). */
+  get memoryBytes() {
+    return this.#x.memory.buffer.byteLength;
+  }
+
   #memory() {
     const buffer = this.#x.memory.buffer;
     if (this.#mem.buffer !== buffer) this.#mem = new Uint8Array(buffer);
