@@ -8,6 +8,8 @@
 //   processes): nothing runs twice, nothing is oversold, every client learns its outcome.
 //   Node + Redis (two processes): the same, except that a client whose copy died mid-run
 //   may be told ERR_OUTCOME_UNKNOWN (counted, and checked against the store).
+//   Workers + exactlyOnce(ctx) (workers-example in workerd, its process group killed and
+//   restarted over its persisted storage): nothing twice, every client learns its outcome.
 // FAULTS_CLIENTS (default 40; `make faults`: 200) sets the size.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -32,7 +34,7 @@ const CAPACITY = Math.floor(CLIENTS * 0.75);
 const KILLS = Number(process.env.FAULTS_KILLS ?? (CLIENTS >= 200 ? 6 : 2));
 const worker = Account.create();
 // The route as surely-once-server.mjs defines it.
-const route = defineRequest({ url: "/api/book", workerId: worker.id, request: { eventId: z.string() }, response: { ticketId: z.string() } });
+const defaultRoute = defineRequest({ url: "/api/book", workerId: worker.id, request: { eventId: z.string() }, response: { ticketId: z.string() } });
 
 /** A number in [0, 1) from a seed and a name: the same faults on every run. */
 const draw = (seed, name) => createHash("sha256").update(`${seed}:${name}`).digest().readUInt32BE(0) / 2 ** 32;
@@ -91,11 +93,16 @@ async function startChaosProxy(backends, seed) {
   return { port, stats, stop: () => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve))) };
 }
 
-/** A server process of the setup, on a fixed port (restarted on the same one). */
+/**
+ * A server process of the setup, on a fixed port (restarted on the same one), in a
+ * process group of its own so that a kill takes its children (workerd) with it.
+ */
 function startServer(env, port) {
-  const child = spawn(process.execPath, [new URL("./surely-once-server.mjs", import.meta.url).pathname], {
-    env: { ...process.env, ...env, PORT: String(port), WORKER_SECRET: worker.secret, CAPACITY: String(CAPACITY) },
+  const script = env.SETUP === "workerd" ? "./surely-once-workerd.mjs" : "./surely-once-server.mjs";
+  const child = spawn(process.execPath, [new URL(script, import.meta.url).pathname], {
+    env: { ...process.env, ...env, PORT: String(port), WORKER_SECRET: worker.secret, WORKER_ACCOUNT: worker.id, CAPACITY: String(CAPACITY) },
     stdio: ["ignore", "pipe", "inherit"],
+    detached: true,
   });
   const exited = new Promise((resolve) => child.once("exit", resolve));
   const ready = new Promise((resolve, reject) => {
@@ -117,7 +124,7 @@ async function startServers(count, env) {
     servers,
     async kill(i, outageMs) {
       const old = servers[i];
-      old.child.kill("SIGKILL");
+      killGroup(old.child);
       await old.exited;
       await new Promise((resolve) => setTimeout(resolve, outageMs));
       const fresh = startServer(env, old.port);
@@ -125,14 +132,22 @@ async function startServers(count, env) {
       await fresh.ready;
     },
     async stop() {
-      for (const s of servers) s.child.kill("SIGKILL");
+      for (const s of servers) killGroup(s.child);
       await Promise.all(servers.map((s) => s.exited));
     },
   };
 }
 
+function killGroup(child) {
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    child.kill("SIGKILL");
+  }
+}
+
 /** The load: CLIENTS concurrent send()s with default options, and KILLS kills spread over it. */
-async function runLoad(t, { processes, env, seed }) {
+async function runLoad(t, { processes, env, seed, route = defaultRoute }) {
   const group = await startServers(processes, env);
   const proxy = await startChaosProxy(group.servers, seed);
   const accounts = Array.from({ length: CLIENTS }, () => Account.create());
@@ -250,5 +265,37 @@ test("Node + Redis, two processes, each killed and restarted: nothing twice, not
     for (const o of result.unknown) assert.ok((bookings.get(o.account) ?? 0) <= 1, `client ${o.i}: at most once`);
   } finally {
     await client.quit();
+  }
+});
+
+test("Workers + exactlyOnce(ctx), workerd killed (its process group) and restarted over its storage: nothing twice, nothing oversold, every client learns its outcome", { timeout: 300_000 }, async (t) => {
+  const { bundleWorker, EXAMPLE_CONFIG } = await import("../../../workers-example/scripts/local.mjs");
+  const { defineBookEventTicket } = await import("../../../workers-example/src/bookEventTicket.js");
+  const bundleDir = mkdtempSync(join(tmpdir(), "jazzrpc-surely-bundle-"));
+  const persistDir = mkdtempSync(join(tmpdir(), "jazzrpc-surely-do-"));
+  try {
+    const bundle = await bundleWorker(EXAMPLE_CONFIG, bundleDir);
+    const env = { SETUP: "workerd", PERSIST_DIR: persistDir, BUNDLE_DIR: bundle.outdir, SCRIPT_PATH: bundle.scriptPath };
+    const outcomes = await runLoad(t, { processes: 1, env, seed: 4, route: defineBookEventTicket(worker.id) });
+    // The store's own count: the event object's reservations, read after a last restart.
+    const group = await startServers(1, env);
+    let info;
+    try {
+      info = await (await fetch(`http://127.0.0.1:${group.servers[0].port}/api/events/concert`)).json();
+    } finally {
+      await group.stop();
+    }
+    const booked = outcomes.filter((o) => o.value);
+    const full = outcomes.filter((o) => o.error?.code === 400 && o.error.message === "Event is full");
+    const neverLearned = outcomes.filter((o) => o.error && !full.includes(o));
+    t.diagnostic(`booked ${booked.length}, full ${full.length}, never learned ${neverLearned.length}; reservations ${info.booked}`);
+    for (const o of neverLearned.slice(0, 5)) t.diagnostic(`never learned: client ${o.i}: ${o.error?.code} ${o.error?.reason} ${o.error?.message}`);
+    assert.equal(neverLearned.length, 0, "every client learned its outcome");
+    assert.equal(info.booked, booked.length, "one reservation per client told booked: nothing twice, nothing lost");
+    assert.ok(info.booked <= CAPACITY, "not oversold");
+    assert.equal(new Set(booked.map((o) => o.value.ticketId)).size, booked.length, "distinct tickets");
+  } finally {
+    rmSync(bundleDir, { recursive: true, force: true });
+    rmSync(persistDir, { recursive: true, force: true });
   }
 });
