@@ -76,7 +76,8 @@ export async function answerThroughGuard({ guard, id, expiresAt, opts, info, exe
  * success is signed again for this request, which has an id of its own.
  */
 function duplicateOf(claim, opts, keyed) {
-  if (keyed === undefined || claim.state !== "done" || !claim.answer) return duplicateResponse(claim, opts.duplicates);
+  // No fingerprint: an answer no run of the handler gave (ERR_OUTCOME_UNKNOWN), the same for every copy.
+  if (keyed === undefined || claim.state !== "done" || !claim.answer || claim.answer.fingerprint === undefined) return duplicateResponse(claim, opts.duplicates);
   if (claim.answer.fingerprint !== keyed.fingerprint) {
     throw new JazzRequestError("Idempotency key reused with different values", 422, undefined, { reason: "ERR_IDEMPOTENCY_KEY_REUSED" });
   }
