@@ -297,7 +297,9 @@ async function verifyAgainstRoute(values, body) {
     throw new UsageError(error.message);
   }
   let internal = null;
-  const options = { ...limits, now: () => now, onError: (error) => (internal = error) };
+  // answerTtlMs 0: a body past its window is refused, as a server with no stored answer of it
+  // refuses it (the command line cannot know the server's stored answers).
+  const options = { ...limits, answerTtlMs: 0, now: () => now, onError: (error) => (internal = error) };
   const request = new Request(new URL(route.path, "http://127.0.0.1"), {
     method: "POST",
     headers: { "Content-Type": "application/json" },

@@ -29,6 +29,7 @@ export type ClaimState =
   | { state: "first" }
   | { state: "running" }
   | { state: "done"; answer: StoredAnswer | null; reason?: "ERR_ANSWER_NOT_STORED" }
+  | { state: "lapsed" }
   | { state: "seen" };
 
 /** An answer kept for a request id and given again, byte for byte, to its duplicates. */
@@ -45,10 +46,17 @@ export interface ReplayGuard {
    * refuses duplicates (400) instead of replaying their answer.
    */
   claim(id: string, expiresAt: number): Promise<boolean>;
-  /** The first claim of an id ({ state: "first" }), or the state of its earlier claim. */
-  begin?(id: string, expiresAt: number): Promise<ClaimState> | ClaimState;
-  /** Stores the answer of a claimed id until it expires (null: done, not stored). */
-  complete?(id: string, answer: StoredAnswer | null, expiresAt: number): Promise<unknown> | unknown;
+  /**
+   * The first claim of an id ({ state: "first" }), holding a lease of leaseMs, or the state of
+   * its earlier claim; a running claim whose lease lapsed becomes lapsedAnswer ({ state: "lapsed" }).
+   */
+  begin?(id: string, expiresAt: number, options?: { leaseMs?: number; lapsedAnswer?: StoredAnswer; answerTtlMs?: number }): Promise<ClaimState> | ClaimState;
+  /** Extends the lease of a running claim while its handler runs. */
+  renew?(id: string, leaseMs: number): Promise<unknown> | unknown;
+  /** Stores the answer of a claimed id (null: done, not stored), kept until keepUntil or answerTtlMs past the window. */
+  complete?(id: string, answer: StoredAnswer | null, expiresAt: number, options?: { keepUntil?: number; answerTtlMs?: number }): Promise<unknown> | unknown;
+  /** The id's state without claiming it: a body past its window looks up its stored answer. */
+  lookup?(id: string): Promise<ClaimState> | ClaimState;
   /**
    * Forgets a claim whose handler never started. handle() calls it when a claim
    * lands after guardTimeoutMs (it has already answered 503), so the same body can be retried.
@@ -253,7 +261,7 @@ export interface SendOptions {
 
 /** What route.verify() resolves to. */
 export type Verified<Req extends Definition> =
-  | { ok: true; value: OutputOf<Req>; id: string; madeBy: MadeBy }
+  | { ok: true; value: OutputOf<Req>; id: string; madeBy: MadeBy; /** past its window: handle() answers it from its stored answer, or 401 */ expired?: true }
   | { ok: false; response: Response };
 
 export interface Route<Req extends Definition, Res extends Definition> {

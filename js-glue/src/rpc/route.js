@@ -154,9 +154,12 @@ class Route {
       await ready();
       if (usesCoValues(this.#request) || usesCoValues(this.#response)) throw new TypeError("verify(): CoValue schemas are checked by handle() with a jazz-tools worker");
       const view = this.#view(opts);
-      const { verdict } = await readAndVerify(view, request, false, opts);
+      const { verdict, expired } = await readAndVerify(view, request, false, opts, { pastWindow: opts.duplicates !== "reject" });
       const value = await requestValue(view, verdict);
-      return { ok: true, value, id: verdict.id, madeBy: Object.freeze({ id: verdict.madeBy, signerID: verdict.signerID }) };
+      const checked = { ok: true, value, id: verdict.id, madeBy: Object.freeze({ id: verdict.madeBy, signerID: verdict.signerID }) };
+      // Past its window but within answerTtlMs: handle() answers it from the stored answer
+      // (or 401 when there is none), so a stateless Worker forwards it like any other.
+      return expired ? { ...checked, expired: true } : checked;
     } catch (error) {
       return { ok: false, response: answerError(error, { onError: onErrorOf(verifyOptions, opts) }, { route: this.path }) };
     }
