@@ -34,14 +34,21 @@ JsonValue signed_content(JsonValue content_pieces, std::string_view id, double c
 
 bool is_valid_time(double ms) noexcept { return std::isfinite(ms); }
 
-std::string envelope_signed_hash(const JsonValue &content_pieces, const JsonValue &id, double created_at,
-                                 const JsonValue &signer_id, std::size_t reserve) {
+namespace {
+
+constexpr std::string_view kPiecesKey = "{\"contentPieces\":";
+
+// The hash, and in canonical the text it hashes, whose contentPieces end at pieces_end.
+std::string signed_hash_text(const JsonValue &content_pieces, const JsonValue &id, double created_at,
+                             const JsonValue &signer_id, std::size_t reserve, std::string &canonical,
+                             std::size_t &pieces_end) {
   // The canonical text of contentPieces is written straight after its key; the
   // other members follow in sorted order. Same bytes as signed_content() without a copy.
-  std::string canonical;
+  canonical.clear();
   canonical.reserve(reserve);
-  canonical += "{\"contentPieces\":";
+  canonical += kPiecesKey;
   json_write_canonical(content_pieces, canonical);
+  pieces_end = canonical.size();
   canonical += ",\"createdAt\":";
   js_number_append(created_at, canonical);
   canonical += ",\"id\":";
@@ -52,6 +59,15 @@ std::string envelope_signed_hash(const JsonValue &content_pieces, const JsonValu
   return secure_hash_canonical(canonical);
 }
 
+}  // namespace
+
+std::string envelope_signed_hash(const JsonValue &content_pieces, const JsonValue &id, double created_at,
+                                 const JsonValue &signer_id, std::size_t reserve) {
+  std::string canonical;
+  std::size_t pieces_end = 0;
+  return signed_hash_text(content_pieces, id, created_at, signer_id, reserve, canonical, pieces_end);
+}
+
 Status envelope_verify(std::string_view body, double now, const EnvelopeOptions &options, EnvelopeInfo &info) {
   JsonValue root;
   return envelope_verify(body, now, options, info, root);
@@ -59,6 +75,11 @@ Status envelope_verify(std::string_view body, double now, const EnvelopeOptions 
 
 Status envelope_verify(std::string_view body, double now, const EnvelopeOptions &options, EnvelopeInfo &info,
                        JsonValue &root) {
+  return envelope_verify(body, now, options, info, root, nullptr);
+}
+
+Status envelope_verify(std::string_view body, double now, const EnvelopeOptions &options, EnvelopeInfo &info,
+                       JsonValue &root, std::string *content_pieces_canonical) {
   info = EnvelopeInfo{};
   if (!is_valid_time(now) || !(options.window_ms >= 0) || !(options.skew_ms >= 0)) return Status::invalid_argument;
 
@@ -93,7 +114,15 @@ Status envelope_verify(std::string_view body, double now, const EnvelopeOptions 
   if (info.expires_at < now) return Status::expired;
   if (info.created_at > now + options.skew_ms) return Status::future;
 
-  const std::string hash = envelope_signed_hash(*content_pieces, *id, info.created_at, *signer_id, body.size());
+  std::string canonical;
+  std::size_t pieces_end = 0;
+  const std::string hash =
+      signed_hash_text(*content_pieces, *id, info.created_at, *signer_id, body.size(), canonical, pieces_end);
+  if (content_pieces_canonical != nullptr) {
+    canonical.resize(pieces_end);  // in place: no second copy of a large text
+    canonical.erase(0, kPiecesKey.size());
+    *content_pieces_canonical = std::move(canonical);
+  }
   status = verify_canonical(token, quoted_hash_message(hash), info.signer_id);
   return status == Status::ok ? Status::ok : Status::bad_signature;
 }

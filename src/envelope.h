@@ -34,6 +34,10 @@ Status envelope_verify(std::string_view body, double now, const EnvelopeOptions 
 // The same, handing back the parsed body for the layer above.
 Status envelope_verify(std::string_view body, double now, const EnvelopeOptions &options, EnvelopeInfo &info,
                        JsonValue &root);
+// And, when the signature was checked (ok or bad_signature), the canonical text of
+// contentPieces in content_pieces_canonical (when not null): the message id hashes it too.
+Status envelope_verify(std::string_view body, double now, const EnvelopeOptions &options, EnvelopeInfo &info,
+                       JsonValue &root, std::string *content_pieces_canonical);
 
 // Builds and signs a body. content_pieces_json must be a JSON array.
 Status envelope_sign(const ExpandedSigner &signer, std::string_view content_pieces_json, std::string_view id,

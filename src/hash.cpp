@@ -56,6 +56,12 @@ Blake3Stream::Blake3Stream() noexcept { blake3_hasher_init(&hasher_); }
 
 void Blake3Stream::update(std::string_view text) noexcept { blake3_hasher_update(&hasher_, text.data(), text.size()); }
 
+std::string Blake3Stream::co_id() const {
+  std::array<std::uint8_t, short_hash_bytes> digest{};
+  blake3_hasher_finalize(&hasher_, digest.data(), digest.size());
+  return prefixed_encode(prefix::co_id, digest.data(), digest.size());
+}
+
 std::string Blake3Stream::secure_hash() const {
   std::array<std::uint8_t, blake3_bytes> digest{};
   blake3_hasher_finalize(&hasher_, digest.data(), digest.size());

@@ -39,6 +39,8 @@ class Blake3Stream {
   void update(std::string_view text) noexcept;
   // "hash_z" + base58(BLAKE3 of everything given so far); the stream can go on after it.
   std::string secure_hash() const;
+  // "co_z" + base58 of the first short_hash_bytes of the digest, as co_id_of.
+  std::string co_id() const;
 
  private:
   blake3_hasher hasher_;
