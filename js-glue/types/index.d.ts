@@ -122,6 +122,8 @@ export interface ExpectedMessage {
 }
 
 export class Core {
+  /** Bytes of the core's wasm linear memory now (it grows for the largest body read, and is reused after). */
+  readonly memoryBytes: number;
   /** Made by init(): the exports of an instantiated, initialized jazzrpc module. */
   constructor(exports: WebAssembly.Exports);
   /** cojson's stableStringify(JSON.parse(text)). Throws JazzRpcError. */
