@@ -40,11 +40,16 @@ JsonValue JsonValue::from_number(double value) noexcept {
 
 // ---- UTF-8 <-> UTF-16 -------------------------------------------------------
 
-std::u16string utf16_from_utf8(std::string_view utf8) {
-  // The WHATWG UTF-8 decoder: each maximal invalid subpart becomes one U+FFFD.
-  // UTF-16 never needs more units than UTF-8 has bytes: size once, write through a pointer.
-  std::u16string out(utf8.size(), u'\0');
-  char16_t *o = &out[0];
+namespace {
+
+// Appends the UTF-16 of utf8 to out: the WHATWG UTF-8 decoder, each maximal invalid
+// subpart becomes one U+FFFD. UTF-16 never needs more units than UTF-8 has bytes: size
+// once, write through a pointer. Decoding pieces split before ASCII bytes gives what
+// decoding the whole gives (an ASCII byte never continues a sequence).
+void utf16_append_utf8(std::string_view utf8, std::u16string &out) {
+  const std::size_t at = out.size();
+  out.resize(at + utf8.size());
+  char16_t *o = &out[0] + at;
   const auto *s = reinterpret_cast<const unsigned char *>(utf8.data());
   const std::size_t n = utf8.size();
   std::size_t i = 0;
@@ -100,6 +105,13 @@ std::u16string utf16_from_utf8(std::string_view utf8) {
     i = j;
   }
   out.resize(static_cast<std::size_t>(o - out.data()));
+}
+
+}  // namespace
+
+std::u16string utf16_from_utf8(std::string_view utf8) {
+  std::u16string out;
+  utf16_append_utf8(utf8, out);
   return out;
 }
 
@@ -231,7 +243,7 @@ namespace {
 // cheap pass before parsing, so that each vector is sized once (growing by doubling kept up
 // to twice a body's values, and a copy of them while it moved). A hint, not trusted: a text
 // that does not parse stops using it where it fails. Stops past max_depth, as the parser.
-std::vector<std::uint32_t> count_children(std::u16string_view text, std::uint32_t max_depth) {
+std::vector<std::uint32_t> count_children(std::string_view text, std::uint32_t max_depth) {
   constexpr std::uint32_t kNonEmpty = 0x80000000u;
   std::vector<std::uint32_t> counts;
   std::vector<std::uint32_t> open;  // indices into counts of the containers still open
@@ -242,13 +254,13 @@ std::vector<std::uint32_t> count_children(std::u16string_view text, std::uint32_
   };
   const std::size_t n = text.size();
   for (std::size_t i = 0; i < n; ++i) {
-    const char16_t c = text[i];
+    const char c = text[i];
     switch (c) {
-      case u' ': case u'\t': case u'\n': case u'\r': continue;
-      case u',':
+      case ' ': case '\t': case '\n': case '\r': continue;
+      case ',':
         if (!open.empty()) ++counts[open.back()];
         continue;
-      case u']': case u'}': {
+      case ']': case '}': {
         if (open.empty()) return done();
         std::uint32_t &count = counts[open.back()];
         count = (count & kNonEmpty) != 0 ? (count & ~kNonEmpty) + 1 : 0;
@@ -258,13 +270,13 @@ std::vector<std::uint32_t> count_children(std::u16string_view text, std::uint32_
       default: break;
     }
     if (!open.empty()) counts[open.back()] |= kNonEmpty;
-    if (c == u'[' || c == u'{') {
+    if (c == '[' || c == '{') {
       if (open.size() >= max_depth || counts.size() >= 0x7FFFFFFFu) return done();
       open.push_back(static_cast<std::uint32_t>(counts.size()));
       counts.push_back(0);
-    } else if (c == u'"') {
-      for (++i; i < n && text[i] != u'"'; ++i) {
-        if (text[i] == u'\\') ++i;
+    } else if (c == '"') {
+      for (++i; i < n && text[i] != '"'; ++i) {
+        if (text[i] == '\\') ++i;
       }
     }
   }
@@ -273,7 +285,7 @@ std::vector<std::uint32_t> count_children(std::u16string_view text, std::uint32_
 
 class Parser {
  public:
-  Parser(std::u16string_view text, std::uint32_t max_depth)
+  Parser(std::string_view text, std::uint32_t max_depth)
       : text_(text), max_depth_(max_depth), counts_(count_children(text, max_depth)) {}
 
   Status parse_document(JsonValue &out) {
@@ -285,25 +297,24 @@ class Parser {
   }
 
  private:
-  std::u16string_view text_;
+  std::string_view text_;
   std::size_t pos_ = 0;
   std::uint32_t max_depth_;
   std::vector<std::uint32_t> counts_;  // count_children(): values of each container, in order
   std::size_t next_container_ = 0;
-  std::string number_;  // the ASCII of the number being read; its capacity serves every number
 
   bool at_end() const { return pos_ >= text_.size(); }
-  char16_t peek() const { return text_[pos_]; }
+  char peek() const { return text_[pos_]; }
 
   void skip_whitespace() {
     while (!at_end()) {
-      const char16_t c = peek();
-      if (c != u' ' && c != u'\t' && c != u'\n' && c != u'\r') return;
+      const char c = peek();
+      if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return;
       ++pos_;
     }
   }
 
-  bool consume_literal(std::u16string_view word) {
+  bool consume_literal(std::string_view word) {
     if (text_.substr(pos_, word.size()) != word) return false;
     pos_ += word.size();
     return true;
@@ -312,22 +323,22 @@ class Parser {
   Status parse_value(JsonValue &out, std::uint32_t depth) {
     if (at_end()) return Status::not_json;
     switch (peek()) {
-      case u'{': return parse_object(out, depth + 1);
-      case u'[': return parse_array(out, depth + 1);
-      case u'"':
+      case '{': return parse_object(out, depth + 1);
+      case '[': return parse_array(out, depth + 1);
+      case '"':
         out.kind = JsonValue::Kind::string;
         return parse_string(out.string);
-      case u't':
+      case 't':
         out.kind = JsonValue::Kind::boolean;
         out.boolean = true;
-        return consume_literal(u"true") ? Status::ok : Status::not_json;
-      case u'f':
+        return consume_literal("true") ? Status::ok : Status::not_json;
+      case 'f':
         out.kind = JsonValue::Kind::boolean;
         out.boolean = false;
-        return consume_literal(u"false") ? Status::ok : Status::not_json;
-      case u'n':
+        return consume_literal("false") ? Status::ok : Status::not_json;
+      case 'n':
         out.kind = JsonValue::Kind::null;
-        return consume_literal(u"null") ? Status::ok : Status::not_json;
+        return consume_literal("null") ? Status::ok : Status::not_json;
       default:
         out.kind = JsonValue::Kind::number;
         return parse_number(out.number);
@@ -341,18 +352,18 @@ class Parser {
     ++next_container_;
     ++pos_;  // '{'
     skip_whitespace();
-    if (!at_end() && peek() == u'}') {
+    if (!at_end() && peek() == '}') {
       ++pos_;
       return Status::ok;
     }
     while (true) {
       skip_whitespace();
-      if (at_end() || peek() != u'"') return Status::not_json;
+      if (at_end() || peek() != '"') return Status::not_json;
       JsonValue::Member member;
       Status status = parse_string(member.first);
       if (status != Status::ok) return status;
       skip_whitespace();
-      if (at_end() || peek() != u':') return Status::not_json;
+      if (at_end() || peek() != ':') return Status::not_json;
       ++pos_;
       skip_whitespace();
       status = parse_value(member.second, depth);
@@ -360,11 +371,11 @@ class Parser {
       out.object.push_back(std::move(member));
       skip_whitespace();
       if (at_end()) return Status::not_json;
-      if (peek() == u',') {
+      if (peek() == ',') {
         ++pos_;
         continue;
       }
-      if (peek() != u'}') return Status::not_json;
+      if (peek() != '}') return Status::not_json;
       ++pos_;
       json_sort_members(out.object);
       return Status::ok;
@@ -378,7 +389,7 @@ class Parser {
     ++next_container_;
     ++pos_;  // '['
     skip_whitespace();
-    if (!at_end() && peek() == u']') {
+    if (!at_end() && peek() == ']') {
       ++pos_;
       return Status::ok;
     }
@@ -389,54 +400,63 @@ class Parser {
       if (status != Status::ok) return status;
       skip_whitespace();
       if (at_end()) return Status::not_json;
-      if (peek() == u',') {
+      if (peek() == ',') {
         ++pos_;
         continue;
       }
-      if (peek() != u']') return Status::not_json;
+      if (peek() != ']') return Status::not_json;
       ++pos_;
       return Status::ok;
     }
   }
 
-  static int hex_value(char16_t c) {
-    if (c >= u'0' && c <= u'9') return c - u'0';
-    if (c >= u'a' && c <= u'f') return c - u'a' + 10;
-    if (c >= u'A' && c <= u'F') return c - u'A' + 10;
+  static int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
   }
 
   Status parse_string(std::u16string &out) {
     ++pos_;  // opening quote
-    const char16_t *data = text_.data();
+    const auto *data = reinterpret_cast<const unsigned char *>(text_.data());
     const std::size_t n = text_.size();
     while (true) {
-      // a run of units that stand for themselves, appended in one go
+      // a run of bytes that stand for themselves, appended in one go: copied when ASCII,
+      // else decoded as TextDecoder would (the run ends before an ASCII byte or at the end)
       std::size_t run = pos_;
-      while (run < n && data[run] != u'"' && data[run] != u'\\' && data[run] >= 0x20) ++run;
+      bool ascii = true;
+      while (run < n && data[run] != '"' && data[run] != '\\' && data[run] >= 0x20) {
+        if (data[run] >= 0x80) ascii = false;
+        ++run;
+      }
       if (run > pos_) {
-        // resize + memcpy: libc++'s char16_t traits copy unit by unit when not inlined (-Os)
-        const std::size_t at = out.size();
-        out.resize(at + (run - pos_));
-        std::memcpy(&out[at], data + pos_, (run - pos_) * sizeof(char16_t));
+        if (ascii) {
+          const std::size_t at = out.size();
+          out.resize(at + (run - pos_));
+          char16_t *o = &out[at];
+          for (std::size_t i = pos_; i < run; ++i) *o++ = static_cast<char16_t>(data[i]);
+        } else {
+          utf16_append_utf8(text_.substr(pos_, run - pos_), out);
+        }
       }
       pos_ = run;
       if (at_end()) return Status::not_json;
-      const char16_t c = text_[pos_++];
-      if (c == u'"') return Status::ok;
+      const unsigned char c = data[pos_++];
+      if (c == '"') return Status::ok;
       if (c < 0x20) return Status::not_json;  // raw controls are not allowed
       if (at_end()) return Status::not_json;
-      const char16_t e = text_[pos_++];
+      const char e = text_[pos_++];
       switch (e) {
-        case u'"': out.push_back(u'"'); break;
-        case u'\\': out.push_back(u'\\'); break;
-        case u'/': out.push_back(u'/'); break;
-        case u'b': out.push_back(u'\b'); break;
-        case u'f': out.push_back(u'\f'); break;
-        case u'n': out.push_back(u'\n'); break;
-        case u'r': out.push_back(u'\r'); break;
-        case u't': out.push_back(u'\t'); break;
-        case u'u': {
+        case '"': out.push_back(u'"'); break;
+        case '\\': out.push_back(u'\\'); break;
+        case '/': out.push_back(u'/'); break;
+        case 'b': out.push_back(u'\b'); break;
+        case 'f': out.push_back(u'\f'); break;
+        case 'n': out.push_back(u'\n'); break;
+        case 'r': out.push_back(u'\r'); break;
+        case 't': out.push_back(u'\t'); break;
+        case 'u': {
           if (text_.size() - pos_ < 4) return Status::not_json;
           unsigned unit = 0;
           for (int k = 0; k < 4; ++k) {
@@ -452,36 +472,36 @@ class Parser {
     }
   }
 
-  static bool is_digit(char16_t c) { return c >= u'0' && c <= u'9'; }
+  static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
   Status parse_number(double &out) {
     const std::size_t start = pos_;
-    if (!at_end() && peek() == u'-') ++pos_;
+    if (!at_end() && peek() == '-') ++pos_;
     if (at_end()) return Status::not_json;
-    if (peek() == u'0') {
+    if (peek() == '0') {
       ++pos_;
     } else if (is_digit(peek())) {
       while (!at_end() && is_digit(peek())) ++pos_;
     } else {
       return Status::not_json;
     }
-    if (!at_end() && peek() == u'.') {
+    if (!at_end() && peek() == '.') {
       ++pos_;
       if (at_end() || !is_digit(peek())) return Status::not_json;
       while (!at_end() && is_digit(peek())) ++pos_;
     }
-    if (!at_end() && (peek() == u'e' || peek() == u'E')) {
+    if (!at_end() && (peek() == 'e' || peek() == 'E')) {
       ++pos_;
-      if (!at_end() && (peek() == u'+' || peek() == u'-')) ++pos_;
+      if (!at_end() && (peek() == '+' || peek() == '-')) ++pos_;
       if (at_end() || !is_digit(peek())) return Status::not_json;
       while (!at_end() && is_digit(peek())) ++pos_;
     }
     // Integers of up to 15 digits are exact doubles, read here for timestamps and counts.
-    const std::size_t sign = text_[start] == u'-' ? 1 : 0;
+    const std::size_t sign = text_[start] == '-' ? 1 : 0;
     if (pos_ - start - sign <= 15) {
       std::uint64_t integer = 0;
       std::size_t i = start + sign;
-      for (; i < pos_ && is_digit(text_[i]); ++i) integer = integer * 10 + static_cast<std::uint64_t>(text_[i] - u'0');
+      for (; i < pos_ && is_digit(text_[i]); ++i) integer = integer * 10 + static_cast<std::uint64_t>(text_[i] - '0');
       if (i == pos_) {
         out = sign ? -static_cast<double>(integer) : static_cast<double>(integer);
         return Status::ok;
@@ -494,10 +514,8 @@ class Parser {
     // reports no error for those, later versions result_out_of_range with the same value.
     // The token is ASCII, checked above, and one fast_float reads whole (the grammar has
     // no '+' before the digits, which fast_float would refuse).
-    number_.resize(pos_ - start);
-    for (std::size_t i = start; i < pos_; ++i) number_[i - start] = static_cast<char>(text_[i]);
-    const char *first = number_.data();
-    const char *last = first + number_.size();
+    const char *first = text_.data() + start;
+    const char *last = text_.data() + pos_;
     const fast_float::from_chars_result result = fast_float::from_chars(first, last, out);
     const bool read = result.ec == std::errc() || result.ec == std::errc::result_out_of_range;
     return read && result.ptr == last ? Status::ok : Status::not_json;
@@ -508,9 +526,11 @@ class Parser {
 
 Status json_parse(std::string_view text, const ParseLimits &limits, JsonValue &out) {
   if (text.size() > limits.max_bytes) return Status::too_large;
-  std::u16string decoded = utf16_from_utf8(text);
-  std::u16string_view view = decoded;
-  if (!view.empty() && view.front() == u'\uFEFF') view.remove_prefix(1);  // TextDecoder drops a BOM
+  // Parsed from the UTF-8 itself (a UTF-16 copy of the whole text cost twice its size):
+  // outside strings only ASCII is JSON, and inside them each run of bytes is decoded as
+  // TextDecoder decodes it (the bytes it stops at are ASCII, where decoding splits cleanly).
+  std::string_view view = text;
+  if (view.substr(0, 3) == "\xEF\xBB\xBF") view.remove_prefix(3);  // TextDecoder drops a BOM
   out = JsonValue{};
   Parser parser(view, std::min(limits.max_depth, ParseLimits::hard_max_depth));
   return parser.parse_document(out);

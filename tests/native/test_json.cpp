@@ -260,6 +260,36 @@ TEST_CASE("the text is read as TextDecoder and JSON.parse read it", "[json]") {
   CHECK(canonical("\"\"") == "\"\"");
 }
 
+TEST_CASE("strings are decoded from the UTF-8 in place as TextDecoder decodes the whole text", "[json]") {
+  // The parser reads the bytes themselves; each run it decodes ends before an ASCII byte
+  // (a quote, a backslash) or at the end: the same as decoding the whole text first.
+  for (const char *text : {"\"\xf0\x9f\"", "\"\xf0\x9f\\n\xe2\x82\"", "\"a\xc3\xa9\\\"\xe2\x82\xac\xf0\x9f\x98\x80z\"",
+                           "\"\xed\xa0\x80\\u0041\xff\xfe\"", "\"\xe2\x80\xa8\xc0\xaf\xf4\x90\x80\x80\""}) {
+    INFO("input: " << text);
+    JsonValue parsed;
+    REQUIRE(json_parse(text, {}, parsed) == Status::ok);
+    std::u16string expected;  // the whole text decoded first, then the escapes read
+    const std::u16string whole = utf16_from_utf8(text);
+    for (std::size_t i = 1; i + 1 < whole.size(); ++i) {
+      if (whole[i] != u'\\') {
+        expected.push_back(whole[i]);
+      } else if (whole[i + 1] == u'n') {
+        expected.push_back(u'\n'), ++i;
+      } else if (whole[i + 1] == u'u') {
+        expected.push_back(static_cast<char16_t>(std::stoi(std::string(whole.begin() + static_cast<std::ptrdiff_t>(i) + 2, whole.begin() + static_cast<std::ptrdiff_t>(i) + 6), nullptr, 16))), i += 5;
+      } else {
+        expected.push_back(whole[i + 1]), ++i;
+      }
+    }
+    CHECK(parsed.string == expected);
+  }
+  // Outside strings only ASCII is JSON: a non-ASCII byte (or a BOM past the start) is not.
+  for (const char *bad : {"[1,\xc2\xa0 2]", "\xe2\x80\x8b[]", "[]\xef\xbb\xbf", "\xff"}) {
+    INFO("input: " << bad);
+    CHECK(canonical(bad) == "<ERR_NOT_JSON>");
+  }
+}
+
 TEST_CASE("what JSON.parse refuses is not JSON", "[json]") {
   for (const char *bad : {"", " ", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "+1", "-", "1e", "0x10", "NaN",
                           "Infinity", "'a'", "\"\\x\"", "\"\\u12\"", "\"a\nb\"", "[1] 2", "tru", "nul",
