@@ -11,7 +11,7 @@
 // build/native/jazzrpc_bench), JAZZRPC_ROOT (another tree to measure, e.g. a
 // patched copy), BENCH_RESULTS (the folder for results.json and results.md,
 // default bench/), BENCH_SKIP (comma-separated parts to leave out: native,
-// ed25519, payload, replay, ours, jazz, jose, redis, workerd, exactly).
+// ed25519, payload, replay, ours, jazz, jose, redis, workerd, exactly, http).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -180,6 +180,10 @@ if (!skip.has("workerd")) {
     results.handle.ours_workerd_1 = { error: "workers-example/, js-glue/src/entries/cloudflare.js or miniflare is missing" };
   }
 }
+if (!skip.has("http")) {
+  step("node:http from outside: the README's server and toNodeListener(route, handler) against a bare server doing one verify and one sign");
+  results.http_node = part("http-node.mjs", [], { optional: true });
+}
 if (!skip.has("exactly")) {
   step("handle() with exactly once: postgresExactlyOnce over PGlite and PostgreSQL beside the memory guard");
   results.exactly_once = part("handle-exactly-once.mjs", [], { optional: true });
@@ -239,6 +243,13 @@ function render(results) {
   const h = results.handle;
   const jz = h.jazz_1;
   const bestJazzBatch = jz?.batches ? Math.max(...jz.batches.map((b) => b.perSecond)) : null;
+  if (results.http_node?.["1"]) {
+    for (const k of ["1", "64"]) {
+      const v = results.http_node[k];
+      target(`node:http, toNodeListener(route, handler) ÷ bare node:http doing one verify + one sign (${k} in flight)`, v?.ratioRoute ?? null, 0.8, v?.ratioRoute >= 0.8);
+      target(`node:http, the README's toNodeListener(fetch handler) ÷ the same (${k} in flight)`, v?.ratio ?? null, 0.8, v?.ratio >= 0.8);
+    }
+  }
   if (h.ours_node_1 && jz) {
     row("handle(), requests/s, one at a time", `Node (${h.ours_node_1.requests} requests)`, h.ours_node_1.perSecond, `jazz-tools (${jz.requests} requests)`, jz.perSecond);
     row("handle(), requests/s, one at a time", "Node", h.ours_node_1.perSecond, "jazz-tools, its best batch of 500", bestJazzBatch);
@@ -271,6 +282,14 @@ function render(results) {
   const rps = results.redis_procs;
   if (rps?.procs) {
     row(`handle() + RedisReplayGuard, requests/s, ${rps.inFlight} in flight per process`, "2 Node processes, one redis-server", rps.procs["2"]?.perSecond, "1 Node process", rps.procs["1"]?.perSecond);
+  }
+  const hn = results.http_node;
+  if (hn?.["1"]) {
+    for (const k of ["1", "64"]) {
+      const label = k === "1" ? "one at a time" : `${k} in flight`;
+      row(`node:http over 127.0.0.1, requests/s, ${label}`, "the README's server (toNodeListener + handle())", hn[k]?.ours, "bare node:http + one libsodium.js verify and sign", hn[k]?.bare);
+      row(`node:http over 127.0.0.1, requests/s, ${label}`, "toNodeListener(route, handler): no Request, no Response", hn[k]?.oursRoute, "bare node:http + one libsodium.js verify and sign", hn[k]?.bare);
+    }
   }
   const eo = results.exactly_once;
   if (eo?.memory) {

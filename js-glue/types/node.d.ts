@@ -1,5 +1,5 @@
 // Types of jazzrpc/node: everything in the main entry, plus the core loaded on import.
-import type { Core } from "./index.js";
+import type { Core, Definition, Handler, HandleOptions, Route, ServeOptions } from "./index.js";
 export * from "./index.js";
 /** The wasm core, initialized from dist/jazzrpc.wasm when the module was imported. */
 export const core: Core;
@@ -11,6 +11,17 @@ export const core: Core;
  */
 export function toNodeListener(
   fetchHandler: (request: Request) => Response | Promise<Response>,
+): NodeListener;
+/**
+ * node:http straight from a route: the body read from the IncomingMessage and the answer
+ * written to the ServerResponse, with no Request or Response made (context.request is made
+ * only when the handler reads it). Options as toFetchHandler's; the worker is made on the
+ * first request from JAZZ_WORKER_ACCOUNT and JAZZ_WORKER_SECRET unless given.
+ */
+export function toNodeListener<Req extends Definition, Res extends Definition>(
+  route: Route<Req, Res>,
+  handler: Handler<Req, Res>,
+  options?: ServeOptions & HandleOptions,
 ): NodeListener;
 
 /** A listener for http.createServer (declared loosely, so that @types/node is optional). */

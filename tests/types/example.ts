@@ -1,7 +1,7 @@
 // A typed example: `tsc --noEmit -p tests/types` checks that the handler's arguments
 // and send()'s result are inferred from the schemas. The @ts-expect-error lines fail
 // the check if a wrong use ever type-checks.
-import { experimental_defineRequest, defineRequest, JazzRequestError, isJazzRequestError, Account, startWorker } from "jazzrpc/node";
+import { experimental_defineRequest, defineRequest, JazzRequestError, isJazzRequestError, Account, startWorker, toNodeListener } from "jazzrpc/node";
 import { z } from "zod";
 import * as v from "valibot";
 
@@ -109,3 +109,8 @@ export async function outbox(request: Request): Promise<string> {
   }, { env: { DB: 1 }, onError: (error, info) => void [error, info.reason, info.requestId] });
   return ticketId + response.status;
 }
+
+// toNodeListener straight from a route (issue 18.1): the handler typed by the route.
+export const listener = toNodeListener(bookEventTicket, async ({ eventId }, _madeBy, { id }) => ({ ticketId: `${eventId}-${id}`, seatsLeft: 1 }), { bodyTimeoutMs: 5_000 });
+// @ts-expect-error the handler must return the response schema's values
+export const wrongListener = toNodeListener(bookEventTicket, async () => ({ ticketId: 1 }));

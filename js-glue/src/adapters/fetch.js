@@ -31,21 +31,14 @@ export function toFetchHandler(routeOrRoutes, handlerOrOptions, maybeOptions) {
     if (typeof handler !== "function") throw new TypeError(`toFetchHandler: the handler of ${route.url} must be a function`);
   }
   const byPath = new Map(pairs.map(([route, handler]) => [route.path, { route, handler }]));
-  const { worker: givenWorker, replayGuard: givenGuard, ...handleOptions } = options ?? {};
-  // A wrong option is a TypeError now, not a failing request later. The guard may also be
-  // (env) => guard, checked when it is made.
-  checkOptions(typeof givenGuard === "function" ? { ...options, replayGuard: undefined } : options, SERVE_OPTIONS, "toFetchHandler options");
-  const workerOf = lazyWorker(givenWorker);
+  const setup = serveSetup(options, "toFetchHandler options");
   return async function fetchHandler(request, env, ctx) {
     try {
       const entry = several ? byPath.get(new URL(request.url).pathname) : { route: pairs[0][0], handler: pairs[0][1] };
       if (!entry) throw new JazzRequestError("Not found", 404, undefined, { reason: "ERR_NOT_FOUND" });
       const platformEnv = isServer(env) ? undefined : env;
-      const worker = await workerOf(platformEnv);
-      const replayGuard = typeof givenGuard === "function" ? givenGuard(platformEnv) : givenGuard;
-      const perRequest = { ...handleOptions, env: platformEnv ?? handleOptions.env, ctx: isServer(env) ? handleOptions.ctx : (ctx ?? handleOptions.ctx) };
-      if (replayGuard) perRequest.replayGuard = replayGuard;
-      return await entry.route.handle(request, worker, entry.handler, perRequest);
+      const { worker, handleOptions } = await setup(platformEnv, isServer(env) ? undefined : ctx);
+      return await entry.route.handle(request, worker, entry.handler, handleOptions);
     } catch (error) {
       return answerError(error, options); // a worker that cannot be made: 500, told to onError (or console.error)
     }
@@ -55,6 +48,27 @@ export function toFetchHandler(routeOrRoutes, handlerOrOptions, maybeOptions) {
 // Bun.serve and Deno.serve pass their server or connection info as the second
 // argument: not an environment.
 const isServer = (x) => x !== null && typeof x === "object" && (typeof x.requestIP === "function" || typeof x.upgrade === "function" || "remoteAddr" in x);
+
+/**
+ * The options of a server adapter (toFetchHandler, toNodeListener(route, handler)),
+ * checked once: (env, ctx) => { worker, handleOptions } per request, the worker made on
+ * the first request (from the environment by default) and the guard from env when it is
+ * (env) => guard.
+ */
+export function serveSetup(options, where) {
+  const { worker: givenWorker, replayGuard: givenGuard, ...handleOptions } = options ?? {};
+  // A wrong option is a TypeError now, not a failing request later. The guard may also be
+  // (env) => guard, checked when it is made.
+  checkOptions(typeof givenGuard === "function" ? { ...options, replayGuard: undefined } : options, SERVE_OPTIONS, where);
+  const workerOf = lazyWorker(givenWorker);
+  return async (env, ctx) => {
+    const worker = await workerOf(env);
+    const replayGuard = typeof givenGuard === "function" ? givenGuard(env) : givenGuard;
+    const perRequest = { ...handleOptions, env: env ?? handleOptions.env, ctx: ctx ?? handleOptions.ctx };
+    if (replayGuard) perRequest.replayGuard = replayGuard;
+    return { worker, handleOptions: perRequest };
+  };
+}
 
 // The worker, made once (again after a failure) on the first request.
 function lazyWorker(given) {

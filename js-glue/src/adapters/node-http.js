@@ -8,15 +8,29 @@
 // body abandoned before its end (too large, too slow, aborted) closes the connection
 // once the answer is written. An answer made by handle() is written as it is, without
 // reading the Response's stream.
+//
+// toNodeListener(route, handler, options) goes further: no Request and no Response at
+// all. The route's answer entry reads the body from the IncomingMessage and gives a
+// plain answer, written to the ServerResponse; a Request is made only if the handler
+// reads context.request. Options as toFetchHandler's (worker, replayGuard, handle()'s).
 import { NodeBody } from "./node-body.js";
 import { BODY_SOURCE } from "../rpc/body.js";
-import { ANSWER } from "../rpc/answer.js";
+import { ANSWER, answerForError } from "../rpc/answer.js";
+import { ANSWER_ENTRY } from "../rpc/route.js";
+import { serveSetup } from "./fetch.js";
 
-const INTERNAL = JSON.stringify({ message: "Internal server error", code: 500 });
+const INTERNAL = JSON.stringify({ message: "Internal server error", code: 500, reason: "ERR_INTERNAL" });
 
-/** @param {(request: Request) => Response | Promise<Response>} fetchHandler */
-export function toNodeListener(fetchHandler) {
-  if (typeof fetchHandler !== "function") throw new TypeError("toNodeListener: a fetch handler, (request) => Response, is required");
+/**
+ * @param {((request: Request) => Response | Promise<Response>) | object} fetchHandlerOrRoute
+ *   a fetch handler, or a route made by defineRequest() (then handler and options)
+ */
+export function toNodeListener(fetchHandlerOrRoute, handler, options) {
+  if (typeof fetchHandlerOrRoute?.[ANSWER_ENTRY] === "function") return routeListener(fetchHandlerOrRoute, handler, options);
+  const fetchHandler = fetchHandlerOrRoute;
+  if (typeof fetchHandler !== "function") {
+    throw new TypeError("toNodeListener: a fetch handler, (request) => Response, or a route and its handler (toNodeListener(route, handler, options)) is required");
+  }
   return async (req, res) => {
     const body = new NodeBody(req);
     try {
@@ -28,7 +42,44 @@ export function toNodeListener(fetchHandler) {
   };
 }
 
-function requestOf(req, body) {
+// The route's own listener: the answer entry, no Request or Response made.
+function routeListener(route, handler, options = {}) {
+  if (typeof handler !== "function") throw new TypeError(`toNodeListener: the handler of ${route.url} must be a function`);
+  const setup = serveSetup(options, "toNodeListener options");
+  return async (req, res) => {
+    const body = new NodeBody(req);
+    let answer;
+    try {
+      const { worker, handleOptions } = await setup(undefined, undefined);
+      answer = await route[ANSWER_ENTRY](sourceOf(req, body), worker, handler, handleOptions);
+    } catch (error) {
+      answer = answerForError(error, options); // a worker that cannot be made: 500, told to onError
+    }
+    try {
+      writeAnswer(res, answer, body);
+    } catch {
+      res.destroy();
+    }
+  };
+}
+
+// What the answer entry reads of an IncomingMessage: its method, its body (read once),
+// and a Request made only when asked for (the handler's context.request), over the
+// bytes already read.
+function sourceOf(req, body) {
+  let bytes;
+  let request;
+  return {
+    method: req.method,
+    read: async (maxBytes, timeoutMs) => (bytes = await body.read(maxBytes, timeoutMs)),
+    get request() {
+      request ??= requestOf(req, body, bytes);
+      return request;
+    },
+  };
+}
+
+function requestOf(req, body, bytes) {
   const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "127.0.0.1"}`);
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
   const headers = new Headers();
@@ -40,6 +91,7 @@ function requestOf(req, body) {
       // a header value fetch's Headers refuses (Node's parser is laxer): left out
     }
   }
+  if (bytes !== undefined) return new Request(url, { method: req.method, headers, body: hasBody ? bytes : undefined });
   const request = new Request(url, { method: req.method, headers, body: hasBody ? body.stream() : undefined, duplex: "half" });
   if (hasBody) request[BODY_SOURCE] = body;
   return request;

@@ -77,23 +77,26 @@ export function answerForError(error, opts, info) {
 /** The Response to anything handle() caught. */
 export const answerError = (error, opts, info) => responseOf(answerForError(error, opts, info));
 
+/** An answer with extra headers. */
+export const withHeaders = (answer, extraHeaders) => ({ status: answer.status, headers: { ...answer.headers, ...extraHeaders }, body: answer.body });
+
 /**
  * The answer to a duplicate of a request id. "replay" (the default): the stored
  * answer with X-Jazz-Replayed, 409 with Retry-After while the first is running, and
  * ERR_ANSWER_NOT_STORED (definitive) when its answer was not kept. "reject": 400
  * already handled.
  */
-export function duplicateResponse(claim, mode) {
-  if (mode !== "reject" && claim.state === "done" && claim.answer) return responseOf(claim.answer, { "X-Jazz-Replayed": "true" });
+export function duplicateAnswer(claim, mode) {
+  if (mode !== "reject" && claim.state === "done" && claim.answer) return withHeaders(claim.answer, { "X-Jazz-Replayed": "true" });
   if (mode !== "reject" && claim.state === "done") {
-    return responseOf(errorAnswer(new JazzRequestError(ANSWER_NOT_STORED.message, ANSWER_NOT_STORED.status, undefined, { reason: ANSWER_NOT_STORED.code })));
+    return errorAnswer(new JazzRequestError(ANSWER_NOT_STORED.message, ANSWER_NOT_STORED.status, undefined, { reason: ANSWER_NOT_STORED.code }));
   }
   if (mode !== "reject" && claim.state === "running") {
-    return responseOf(errorAnswer(new JazzRequestError(BEING_HANDLED.message, BEING_HANDLED.status, undefined, { reason: BEING_HANDLED.code })), {
+    return withHeaders(errorAnswer(new JazzRequestError(BEING_HANDLED.message, BEING_HANDLED.status, undefined, { reason: BEING_HANDLED.code })), {
       "Retry-After": RETRY_AFTER_SECONDS,
     });
   }
-  return responseOf(errorAnswer(new JazzRequestError(ALREADY_HANDLED.message, ALREADY_HANDLED.status, undefined, { reason: ALREADY_HANDLED.code })));
+  return errorAnswer(new JazzRequestError(ALREADY_HANDLED.message, ALREADY_HANDLED.status, undefined, { reason: ALREADY_HANDLED.code }));
 }
 
 function isOurs(error) {

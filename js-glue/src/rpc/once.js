@@ -4,6 +4,8 @@
 // setups (exactlyOnce(ctx) in a Durable Object, postgresExactlyOnce(db) on Node):
 //
 // - the handler runs at most once per id;
+// Each function answers with a plain answer { status, headers, body } (rpc/answer.js);
+// the adapter writes it (a Response for handle(), the ServerResponse for toNodeListener).
 // - its answer is stored for the id (up to maxStoredAnswerBytes) and given, byte for
 //   byte, to every later copy (X-Jazz-Replayed: true);
 // - a copy that arrives while the first runs gets 409 with Retry-After;
@@ -17,7 +19,7 @@
 
 import { JazzRequestError } from "./request-error.js";
 import { FIRST, LAPSED, claimWithin, within } from "../guards/claim.js";
-import { answerForError, byteLength, duplicateResponse, errorAnswer, report, responseOf } from "./answer.js";
+import { answerForError, byteLength, duplicateAnswer, errorAnswer, report, withHeaders } from "./answer.js";
 import { describeStatus } from "../core/errors.js";
 
 /** Statuses of a handler's own refusal that mean "nothing was done, try again": released, not stored. */
@@ -43,7 +45,7 @@ export async function answerThroughGuard({ guard, id, expiresAt, opts, info, exe
     // The copy that ran died before it answered, and this guard cannot know whether its
     // effect happened: a definitive answer, stored for every later copy. The moment to reconcile.
     report(opts, new Error("a claim's lease lapsed without an answer: the server that ran it stopped"), { ...info, status: 500, reason: "ERR_OUTCOME_UNKNOWN" });
-    return responseOf(OUTCOME_UNKNOWN_ANSWER);
+    return OUTCOME_UNKNOWN_ANSWER;
   }
   if (claim !== FIRST) {
     // Expired between the check and the claim (a slow guard): never run, so not "already handled".
@@ -60,14 +62,14 @@ export async function answerThroughGuard({ guard, id, expiresAt, opts, info, exe
   } finally {
     lease.stop();
   }
-  if (opts.duplicates === "reject" || typeof guard.complete !== "function") return responseOf(answer);
+  if (opts.duplicates === "reject" || typeof guard.complete !== "function") return answer;
   if (isRetryLater(answer)) {
     await settle(opts, info, () => guard.release?.(id), "replay guard did not release the claim");
-    return responseOf(answer);
+    return answer;
   }
   const keep = { keepUntil: keepUntilOf(expiresAt, opts), answerTtlMs: opts.answerTtlMs };
   await settle(opts, info, () => guard.complete(id, storable(answer, opts, info, keyed), expiresAt, keep), "replay guard did not store the answer");
-  return responseOf(answer);
+  return answer;
 }
 
 /**
@@ -77,11 +79,11 @@ export async function answerThroughGuard({ guard, id, expiresAt, opts, info, exe
  */
 function duplicateOf(claim, opts, keyed) {
   // No fingerprint: an answer no run of the handler gave (ERR_OUTCOME_UNKNOWN), the same for every copy.
-  if (keyed === undefined || claim.state !== "done" || !claim.answer || claim.answer.fingerprint === undefined) return duplicateResponse(claim, opts.duplicates);
+  if (keyed === undefined || claim.state !== "done" || !claim.answer || claim.answer.fingerprint === undefined) return duplicateAnswer(claim, opts.duplicates);
   if (claim.answer.fingerprint !== keyed.fingerprint) {
     throw new JazzRequestError("Idempotency key reused with different values", 422, undefined, { reason: "ERR_IDEMPOTENCY_KEY_REUSED" });
   }
-  return responseOf(keyed.answerFor(claim.answer), { "X-Jazz-Replayed": "true" });
+  return withHeaders(keyed.answerFor(claim.answer), { "X-Jazz-Replayed": "true" });
 }
 
 /**
@@ -94,7 +96,7 @@ export async function storedAnswerOf({ guard, store, id, opts, keyed }) {
   if (store?.kind === "async") state = await store.run(id, { expiresAt: 0, keepUntil: 0 }, () => Promise.reject(new Error("never run")));
   else if (store) state = store.lookup?.(id);
   else state = await within(Promise.resolve().then(() => guard.lookup?.(id)), opts.guardTimeoutMs, "replay guard did not answer");
-  if (state?.state === "done" && state.answer) return keyed ? duplicateOf(state, opts, keyed) : responseOf(state.answer, { "X-Jazz-Replayed": "true" });
+  if (state?.state === "done" && state.answer) return keyed ? duplicateOf(state, opts, keyed) : withHeaders(state.answer, { "X-Jazz-Replayed": "true" });
   return null;
 }
 
@@ -147,11 +149,11 @@ export function answerInTransaction({ store, id, expiresAt, opts, info, execute,
       return outcome;
     });
   } catch (error) {
-    if (error === ROLL_BACK) return responseOf(retryLater);
+    if (error === ROLL_BACK) return retryLater;
     throw error;
   }
   if (answer.state) return duplicateOf(answer, opts, keyed);
-  return responseOf(answer);
+  return answer;
 }
 
 /**
@@ -180,12 +182,12 @@ export async function answerInAsyncTransaction({ store, id, expiresAt, opts, inf
       return storable(answer, opts, info, keyed); // null: over the limit, its copies get ERR_ANSWER_NOT_STORED
     });
   } catch (error) {
-    if (error === ROLL_BACK) return responseOf(retryLater);
+    if (error === ROLL_BACK) return retryLater;
     if (failed !== null) throw failed.error;
     report(opts, error, { ...info, status: 503, reason: "ERR_GUARD_UNAVAILABLE" });
     throw new JazzRequestError("Request could not be committed, try again", 503, undefined, { reason: "ERR_GUARD_UNAVAILABLE" });
   }
-  if (outcome.state === "first") return responseOf(sent);
+  if (outcome.state === "first") return sent;
   return duplicateOf(outcome, opts, keyed);
 }
 

@@ -8,11 +8,14 @@ import { ready } from "../core/wasm.js";
 import { parseDefinition, usesCoValues } from "./schema.js";
 import { MemoryReplayGuard } from "../guards/memory.js";
 import { DEFAULTS, ROUTE_OPTIONS, checkOptions, checkSendOptions, refuseUnknown } from "./options.js";
-import { answerError } from "./answer.js";
+import { answerError, answerForError, responseOf } from "./answer.js";
 import { deliver, prepare } from "./client.js";
-import { readAndVerify, requestValue, serve } from "./serve.js";
+import { readAndVerify, requestValue, serve, sourceOfRequest } from "./serve.js";
 
 const pathOf = (url) => new URL(url, "http://jazzrpc.invalid").pathname;
+
+/** The key of a route's answer entry (serve a request source, get a plain answer): for the server adapters. */
+export const ANSWER_ENTRY = Symbol.for("jazzrpc.answerEntry");
 
 /**
  * An account id: "co_z" + base58 (Bitcoin alphabet). Ours are a 32-byte public key
@@ -130,12 +133,22 @@ class Route {
    * @param {(value: any, madeBy: { id: string, signerID: string }, context: { request: Request, id: string, env?: any, ctx?: any, tx?: any }) => any} handler
    */
   async handle(request, worker, handler, handleOptions = undefined) {
+    return responseOf(await this[ANSWER_ENTRY](sourceOfRequest(request), worker, handler, handleOptions));
+  }
+
+  /**
+   * The one entry every server path goes through: a request source (method, body
+   * reader, the Request on demand) in, a plain answer { status, headers, body } out.
+   * handle() makes a Response of it; toNodeListener(route, handler) writes it to the
+   * ServerResponse, with no Request or Response made. Never rejects.
+   */
+  async [ANSWER_ENTRY](source, worker, handler, handleOptions = undefined) {
     let opts = this.#options;
     try {
       if (handleOptions !== undefined) opts = { ...opts, ...checkOptions(handleOptions) };
-      return await serve(this.#view(opts), request, worker, handler, opts);
+      return await serve(this.#view(opts), source, worker, handler, opts);
     } catch (error) {
-      return answerError(error, { onError: onErrorOf(handleOptions, opts) }, { route: this.path });
+      return answerForError(error, { onError: onErrorOf(handleOptions, opts) }, { route: this.path });
     }
   }
 
@@ -154,7 +167,7 @@ class Route {
       await ready();
       if (usesCoValues(this.#request) || usesCoValues(this.#response)) throw new TypeError("verify(): CoValue schemas are checked by handle() with a jazz-tools worker");
       const view = this.#view(opts);
-      const { verdict, expired } = await readAndVerify(view, request, false, opts, { pastWindow: opts.duplicates !== "reject" });
+      const { verdict, expired } = await readAndVerify(view, sourceOfRequest(request), false, opts, { pastWindow: opts.duplicates !== "reject" });
       const value = await requestValue(view, verdict);
       const checked = { ok: true, value, id: verdict.id, madeBy: Object.freeze({ id: verdict.madeBy, signerID: verdict.signerID }) };
       // Past its window but within answerTtlMs: handle() answers it from the stored answer

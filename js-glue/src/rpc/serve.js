@@ -26,12 +26,26 @@ export function rejection(verdict) {
 const randomNonce = () => "z" + getCore().base58Encode(crypto.getRandomValues(new Uint8Array(16)));
 
 /**
+ * Where a request comes from: its method, its body read with a size limit and a
+ * deadline, and the Request itself for the handler's context. A standard Request, or a
+ * platform's own (toNodeListener: the IncomingMessage, with no Request made unless the
+ * handler reads context.request).
+ * @typedef {{ method: string, read: (maxBytes: number, timeoutMs: number) => Promise<Uint8Array>, readonly request: Request }} RequestSource
+ */
+
+/** The source of a standard Request. */
+export function sourceOfRequest(request) {
+  return { method: request?.method, read: (maxBytes, timeoutMs) => readBody(request, maxBytes, timeoutMs), request };
+}
+
+/**
  * The method, the body (size limit, deadline), then the core's verdict on it:
  * jazz-tools' format for a jazz-tools worker, ours otherwise.
+ * @param {RequestSource} source
  */
-export async function readAndVerify(route, request, jazzWorker, opts, { pastWindow = false } = {}) {
-  if (request?.method !== "POST") throw new JazzRequestError("Method not allowed: use POST", 405, undefined, { reason: "ERR_METHOD" });
-  const body = await readBody(request, opts.maxBodyBytes, opts.bodyTimeoutMs);
+export async function readAndVerify(route, source, jazzWorker, opts, { pastWindow = false } = {}) {
+  if (source.method !== "POST") throw new JazzRequestError("Method not allowed: use POST", 405, undefined, { reason: "ERR_METHOD" });
+  const body = await source.read(opts.maxBodyBytes, opts.bodyTimeoutMs);
   const core = getCore();
   const now = opts.now();
   const limits = { now, window: opts.window, skew: opts.skew, maxBytes: opts.maxBodyBytes, maxDepth: opts.maxDepth };
@@ -61,17 +75,18 @@ export async function requestValue(route, verdict) {
 }
 
 /**
- * handle(): the answer to one request. `route` is the route's server view: { path,
- * workerId(), request, response, opts, loadJazzPath, defaultGuard() }.
+ * handle(): the answer ({ status, headers, body }) to one request. `route` is the
+ * route's server view: { path, workerId(), request, response, opts, loadJazzPath,
+ * defaultGuard() }; `source` a RequestSource.
  */
-export async function serve(route, request, worker, handler, opts) {
+export async function serve(route, source, worker, handler, opts) {
   await ready();
   const jazzWorker = isJazzAccount(worker);
   if (!jazzWorker && (!worker || typeof worker.secret !== "string" || worker.id !== route.workerId())) {
     throw new Error(`handle(): the worker given is not the route's worker ${route.workerId()}`);
   }
   if (typeof handler !== "function") throw new TypeError("handle(): the handler must be a function");
-  const { body, verdict, expired } = await readAndVerify(route, request, jazzWorker, opts, { pastWindow: opts.duplicates !== "reject" });
+  const { body, verdict, expired } = await readAndVerify(route, source, jazzWorker, opts, { pastWindow: opts.duplicates !== "reject" });
   const info = { route: route.path, requestId: verdict.id };
   // An idempotency key, inside the signed request: claimed per worker, route and signer.
   const key = jazzWorker ? undefined : idempotencyKeyOf(body);
@@ -108,7 +123,7 @@ export async function serve(route, request, worker, handler, opts) {
   const value = jazzWorker ? undefined : await requestValue(route, verdict);
   const madeBy = jazzWorker ? jazzRequest.madeBy : Object.freeze({ id: verdict.madeBy, signerID: verdict.signerID });
 
-  const contextOf = (tx) => handlerContext({ request, id: verdict.id, env: opts.env, ctx: opts.ctx, tx });
+  const contextOf = (tx) => handlerContext({ source, id: verdict.id, env: opts.env, ctx: opts.ctx, tx });
 
   if (opts.exactlyOnce) {
     if (jazzWorker) throw new TypeError("handle(): exactlyOnce runs plain handlers; the jazz-tools path is not transactional");
@@ -155,8 +170,10 @@ function answerForThisRequest(route, worker, verdict, opts, stored) {
 }
 
 /** What a handler gets as its third argument. */
-function handlerContext({ request, id, env, ctx, tx }) {
-  const context = { request, id, env, ctx };
+function handlerContext({ source, id, env, ctx, tx }) {
+  const context = { id, env, ctx };
+  // The Request, made only when the handler reads it (toNodeListener's path makes none otherwise).
+  Object.defineProperty(context, "request", { get: () => source.request, enumerable: true });
   if (tx !== undefined) context.tx = tx;
   return Object.freeze(context);
 }
