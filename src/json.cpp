@@ -302,6 +302,7 @@ class Parser {
   std::uint32_t max_depth_;
   std::vector<std::uint32_t> counts_;  // count_children(): values of each container, in order
   std::size_t next_container_ = 0;
+  std::u16string scratch_;  // a string's non-ASCII run, decoded; its capacity serves every run
 
   bool at_end() const { return pos_ >= text_.size(); }
   char peek() const { return text_[pos_]; }
@@ -437,7 +438,11 @@ class Parser {
           char16_t *o = &out[at];
           for (std::size_t i = pos_; i < run; ++i) *o++ = static_cast<char16_t>(data[i]);
         } else {
-          utf16_append_utf8(text_.substr(pos_, run - pos_), out);
+          // decoded into scratch_ first: decoding sizes for a unit per byte, and the value
+          // would keep that capacity (three times what a run of 3-byte characters needs)
+          scratch_.clear();
+          utf16_append_utf8(text_.substr(pos_, run - pos_), scratch_);
+          out.append(scratch_);
         }
       }
       pos_ = run;
