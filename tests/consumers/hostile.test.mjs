@@ -15,7 +15,9 @@
 // succeeds; and its RSS after the second round is within 1.5x of after the first, plus
 // 48 MiB.
 import assert from "node:assert/strict";
+import { copyFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import { createProject, freePort, makeWorkerAccount, taggedLines } from "./harness.mjs";
 import { MANY_AT_ONCE, hostileRound, listenerPid, processStatus, tally } from "./hostile/traffic.mjs";
@@ -32,6 +34,8 @@ test("hostile traffic through node:http, Hono, Next.js, Deno.serve and workerd: 
   const worker = await makeWorkerAccount(project);
   const secrets = { JAZZ_WORKER_ACCOUNT: worker.id, JAZZ_WORKER_SECRET: worker.secret };
   const workerDir = join(project.dir, "worker");
+  // The Worker is served as the worker consumer serves it: its own local.js (Miniflare from scriptPath).
+  await copyFile(fileURLToPath(new URL("./worker/local.js", import.meta.url)), join(workerDir, "local.js"));
   // Built once: the Next.js app (no secret at build time) and the Worker's bundle.
   await project.run(project.bin("next"), ["build"], { env: { JAZZ_WORKER_ACCOUNT: worker.id }, timeout: 300_000 });
   await project.run(project.bin("wrangler"), ["deploy", "--dry-run", "--outdir", "dist"], { cwd: workerDir, timeout: 180_000 });
