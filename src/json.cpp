@@ -204,7 +204,8 @@ std::string json_string_utf8(const JsonValue &value) {
 
 namespace {
 
-bool keys_strictly_increasing(const std::vector<JsonValue::Member> &members) {
+template <class Members>
+bool keys_strictly_increasing(const Members &members) {
   for (std::size_t i = 1; i < members.size(); ++i) {
     if (!(members[i - 1].first < members[i].first)) return false;
   }
@@ -214,7 +215,8 @@ bool keys_strictly_increasing(const std::vector<JsonValue::Member> &members) {
 // The members' positions ordered by key, equal keys in text order (so the last of a run
 // is the one JSON.parse keeps). Positions, not members, are sorted: a member is a key
 // and a whole value, and moving it O(n log n) times costs more than the comparisons.
-std::vector<std::size_t> order_by_key(const std::vector<JsonValue::Member> &members) {
+template <class Members>
+std::vector<std::size_t> order_by_key(const Members &members) {
   std::vector<std::size_t> order(members.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(),
@@ -222,12 +224,11 @@ std::vector<std::size_t> order_by_key(const std::vector<JsonValue::Member> &memb
   return order;
 }
 
-}  // namespace
-
-void json_sort_members(std::vector<JsonValue::Member> &members) {
+template <class Members>
+void sort_members(Members &members) {
   if (keys_strictly_increasing(members)) return;  // canonical text and most bodies: one pass
   const std::vector<std::size_t> order = order_by_key(members);
-  std::vector<JsonValue::Member> sorted;
+  Members sorted;
   sorted.reserve(members.size());
   for (std::size_t i = 0; i < order.size(); ++i) {
     // Of each run of equal keys the last one wins, as JSON.parse.
@@ -236,6 +237,11 @@ void json_sort_members(std::vector<JsonValue::Member> &members) {
   }
   members = std::move(sorted);
 }
+
+}  // namespace
+
+void json_sort_members(std::vector<JsonValue::Member> &members) { sort_members(members); }
+void json_sort_members(HeapVector<JsonValue::Member> &members) { sort_members(members); }
 
 namespace {
 

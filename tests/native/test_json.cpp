@@ -332,3 +332,27 @@ TEST_CASE("secureHash and shortHash match cojson's", "[json][hash]") {
   CHECK(out == "hash_z7PgYjzHepNJx2tpTwtAoah4EJuxEYYRpKDWKNQZYNJta");
   CHECK(secure_hash("{", {}, out) == Status::not_json);
 }
+
+TEST_CASE("a JsonValue's containers copy deeply, move, erase and sort", "[json]") {
+  JsonValue parsed;
+  REQUIRE(json_parse(R"({"b":[1,[2,{}]],"a":[],"c":{"y":1,"x":2,"y":3}})", {}, parsed) == Status::ok);
+  JsonValue copy = parsed;
+  copy.object[0].second.array.push_back(JsonValue::from_number(9));  // "a" gains an item
+  copy.object[1].second.array[1].array.emplace_back();                // "b"[1] gains a null
+  std::string original, copied;
+  json_write_canonical(parsed, original);
+  json_write_canonical(copy, copied);
+  CHECK(original == R"({"a":[],"b":[1,[2,{}]],"c":{"x":2,"y":3}})");
+  CHECK(copied == R"({"a":[9],"b":[1,[2,{},null]],"c":{"x":2,"y":3}})");
+  JsonValue moved = std::move(copy);
+  CHECK(moved.object.size() == 3);
+  moved.object.erase(moved.object.begin(), moved.object.begin() + 2);
+  std::string erased;
+  json_write_canonical(moved, erased);
+  CHECK(erased == R"({"c":{"x":2,"y":3}})");
+  CHECK(moved.find(u"c") != nullptr);
+  CHECK(moved.find(u"a") == nullptr);
+  JsonValue empty;
+  CHECK(empty.array.begin() == empty.array.end());
+  CHECK(empty.object.empty());
+}
