@@ -333,8 +333,13 @@ class Parser {
       case '{': return parse_object(out, depth + 1);
       case '[': return parse_array(out, depth + 1);
       case '"':
+      {
         out.kind = JsonValue::Kind::string;
-        return parse_string(out.string);
+        JsonString::Builder units;
+        const Status status = parse_string(units);
+        if (status == Status::ok) units.finish_into(out.string);  // trimmed in place
+        return status;
+      }
       case 't':
         out.kind = JsonValue::Kind::boolean;
         out.boolean = true;
@@ -424,7 +429,9 @@ class Parser {
     return -1;
   }
 
-  Status parse_string(std::u16string &out) {
+  // Into a key (std::u16string) or a string value (JsonString::Builder).
+  template <class Units>
+  Status parse_string(Units &out) {
     ++pos_;  // opening quote
     const auto *data = reinterpret_cast<const unsigned char *>(text_.data());
     const std::size_t n = text_.size();

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <string>
 #include <string_view>
@@ -134,14 +135,117 @@ class HeapVector {
   }
 };
 
+// A string value's UTF-16 behind one pointer (a std::u16string costs 12 bytes in wasm32):
+// its length, then its units, in one block sized exactly; nothing allocated when empty.
+class JsonString {
+ public:
+  JsonString() = default;
+  JsonString(const JsonString &other) { assign(other.view()); }
+  JsonString(JsonString &&other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
+  JsonString &operator=(const JsonString &other) {
+    if (this != &other) assign(other.view());
+    return *this;
+  }
+  JsonString &operator=(JsonString &&other) noexcept {
+    if (this != &other) {
+      std::free(block_);
+      block_ = std::exchange(other.block_, nullptr);
+    }
+    return *this;
+  }
+  JsonString &operator=(std::u16string_view units) {
+    assign(units);
+    return *this;
+  }
+  ~JsonString() { std::free(block_); }
+
+  std::size_t size() const noexcept { return block_ ? *reinterpret_cast<const std::size_t *>(block_) : 0; }
+  bool empty() const noexcept { return size() == 0; }
+  std::u16string_view view() const noexcept {
+    return block_ ? std::u16string_view(reinterpret_cast<const char16_t *>(block_ + kUnitsAt), size()) : std::u16string_view();
+  }
+  operator std::u16string_view() const noexcept { return view(); }
+
+  // Writes a string's units in place as a parser finds them (grown by doubling), then
+  // hands them to a JsonString trimmed to size: no second copy of a long string.
+  class Builder {
+   public:
+    Builder() = default;
+    Builder(const Builder &) = delete;
+    Builder &operator=(const Builder &) = delete;
+    ~Builder() { std::free(block_); }
+    std::size_t size() const noexcept { return size_; }
+    char16_t &operator[](std::size_t i) noexcept { return units()[i]; }
+    void resize(std::size_t n) {
+      if (n > capacity_) grow(n < capacity_ * 2 ? capacity_ * 2 : n);
+      size_ = n;
+    }
+    void push_back(char16_t unit) {
+      resize(size_ + 1);
+      units()[size_ - 1] = unit;
+    }
+    void append(std::u16string_view more) {
+      const std::size_t at = size_;
+      resize(at + more.size());
+      if (!more.empty()) std::memcpy(units() + at, more.data(), more.size() * sizeof(char16_t));
+    }
+    // Moves what was built into out and starts empty again.
+    void finish_into(JsonString &out) {
+      if (size_ == 0) {
+        out = JsonString();
+        return;
+      }
+      auto *block = static_cast<unsigned char *>(std::realloc(block_, kUnitsAt + size_ * sizeof(char16_t)));
+      if (block == nullptr) std::abort();
+      ::new (static_cast<void *>(block)) std::size_t(size_);
+      std::free(out.block_);
+      out.block_ = block;
+      block_ = nullptr;
+      size_ = capacity_ = 0;
+    }
+
+   private:
+    unsigned char *block_ = nullptr;
+    std::size_t size_ = 0;
+    std::size_t capacity_ = 0;
+    char16_t *units() noexcept { return reinterpret_cast<char16_t *>(block_ + kUnitsAt); }
+    void grow(std::size_t n) {
+      if (n > (static_cast<std::size_t>(-1) - kUnitsAt) / sizeof(char16_t)) std::abort();
+      auto *block = static_cast<unsigned char *>(std::realloc(block_, kUnitsAt + n * sizeof(char16_t)));
+      if (block == nullptr) std::abort();
+      block_ = block;
+      capacity_ = n;
+    }
+  };
+  friend bool operator==(const JsonString &a, std::u16string_view b) noexcept { return a.view() == b; }
+  friend bool operator!=(const JsonString &a, std::u16string_view b) noexcept { return a.view() != b; }
+
+ private:
+  static constexpr std::size_t kUnitsAt = sizeof(std::size_t);
+  unsigned char *block_ = nullptr;  // a std::size_t length, then the units
+
+  void assign(std::u16string_view units) {
+    unsigned char *block = nullptr;
+    if (!units.empty()) {
+      if (units.size() > (static_cast<std::size_t>(-1) - kUnitsAt) / sizeof(char16_t)) std::abort();
+      block = static_cast<unsigned char *>(std::malloc(kUnitsAt + units.size() * sizeof(char16_t)));
+      if (block == nullptr) std::abort();
+      ::new (static_cast<void *>(block)) std::size_t(units.size());
+      std::memcpy(block + kUnitsAt, units.data(), units.size() * sizeof(char16_t));
+    }
+    std::free(block_);
+    block_ = block;
+  }
+};
+
 struct JsonValue {
   enum class Kind : std::uint8_t { null, boolean, number, string, array, object };
   using Member = std::pair<std::u16string, JsonValue>;
 
-  // Ordered so that no padding is left between members (32 bytes in wasm32; 48 with
-  // the containers held as std::vector, 56 before that).
+  // 24 bytes in wasm32 (48 with the string and containers held as std::u16string and
+  // std::vector, 56 before that).
   double number = 0;
-  std::u16string string;
+  JsonString string;
   HeapVector<JsonValue> array;
   HeapVector<Member> object;  // keys unique, sorted by UTF-16 code units
   Kind kind = Kind::null;
