@@ -439,10 +439,10 @@ class Parser {
       // a run of bytes that stand for themselves, appended in one go: copied when ASCII,
       // else decoded as TextDecoder would (the run ends before an ASCII byte or at the end)
       std::size_t run = pos_;
-      bool ascii = true;
-      while (run < n && data[run] != '"' && data[run] != '\\' && data[run] >= 0x20) {
-        if (data[run] >= 0x80) ascii = false;
-        ++run;
+      while (run < n && data[run] != '"' && data[run] != '\\' && data[run] >= 0x20 && data[run] < 0x80) ++run;
+      const bool ascii = run >= n || data[run] < 0x80;
+      if (!ascii) {
+        while (run < n && data[run] != '"' && data[run] != '\\' && data[run] >= 0x20) ++run;
       }
       if (run > pos_) {
         if (ascii) {
