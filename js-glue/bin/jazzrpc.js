@@ -12,6 +12,7 @@ import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { core, Account, JazzRpcError, experimental_defineRequest } from "../src/entries/node.js";
 import { DEFAULTS, checkOptions } from "../src/rpc/options.js";
+import { randomNonce } from "../src/rpc/nonce.js";
 
 const HARD_MAX_DEPTH = 1024; // the core's hard cap on nesting
 const VERSION = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version;
@@ -280,7 +281,6 @@ function parseValue(text, source) {
 }
 
 // The nonce route.js's send() puts in a request: "z" + base58 of 16 random bytes.
-const randomNonce = () => "z" + core.base58Encode(crypto.getRandomValues(new Uint8Array(16)));
 
 async function verifyAgainstRoute(values, body) {
   const route = routeOf(values, "verify-request");

@@ -12,13 +12,11 @@ import { JazzRequestError } from "./request-error.js";
 import { usesCoValues, validate } from "./schema.js";
 import { isJazzAccount, signerOf } from "./account.js";
 import { retryPolicy } from "./options.js";
+import { KEY_NONCE_PREFIX, randomNonce } from "./nonce.js";
 
 const RETRYABLE = new Set([408, 409, 425, 429, 502, 503, 504]);
 const WINDOW_MARGIN_MS = 1_000; // a retry that would arrive this close to the window's end is not sent
 
-const randomNonce = () => "z" + getCore().base58Encode(crypto.getRandomValues(new Uint8Array(16)));
-/** A request's nonce carries its idempotency key, inside what the signature covers. */
-export const KEY_NONCE_PREFIX = "idem_";
 
 /**
  * Validates and signs: `{ id, body, expiresAt }`, plain JSON (the body is the exact

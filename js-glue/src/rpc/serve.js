@@ -11,6 +11,7 @@ import { usesCoValues, validate, validateSync } from "./schema.js";
 import { readBody } from "./body.js";
 import { isJazzAccount, signerOf } from "./account.js";
 import { reasonOfCode } from "./reasons.js";
+import { idempotencyKeyOf, randomNonce } from "./nonce.js";
 import { answerOf, successAnswer } from "./answer.js";
 import { answerInAsyncTransaction, answerInTransaction, answerThroughGuard, handlerAnswer, storedAnswerOf } from "./once.js";
 import { report } from "./answer.js";
@@ -23,7 +24,6 @@ export function rejection(verdict) {
   return new JazzRequestError(verdict.message, verdict.status, undefined, { reason });
 }
 
-const randomNonce = () => "z" + getCore().base58Encode(crypto.getRandomValues(new Uint8Array(16)));
 
 /**
  * Where a request comes from: its method, its body read with a size limit and a
@@ -149,16 +149,6 @@ export async function serve(route, source, worker, handler, opts) {
     : () => runToAnswer(route, worker, verdict, opts, () => handler(value, madeBy, contextOf(undefined)));
   const guard = opts.replayGuard ?? worker.replayGuard ?? route.defaultGuard();
   return answerThroughGuard({ guard, id: claimId, expiresAt: verdict.expiresAt, opts, info, execute, keyed });
-}
-
-const KEY_MARKER = '"nonce":"idem_';
-
-/** The idempotency key a verified body of ours carries in its nonce, if any. */
-function idempotencyKeyOf(body) {
-  const text = new TextDecoder().decode(body);
-  if (!text.includes(KEY_MARKER)) return undefined;
-  const nonce = JSON.parse(text).contentPieces?.[0]?.nonce;
-  return typeof nonce === "string" && nonce.startsWith("idem_") ? nonce.slice("idem_".length) : undefined;
 }
 
 // A stored answer given to another request under the same idempotency key: a success
