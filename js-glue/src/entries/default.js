@@ -12,6 +12,8 @@ export { REASONS } from "../rpc/reasons.js";
 export { Account, startWorker } from "../rpc/account.js";
 export { toFetchHandler } from "../adapters/fetch.js";
 export { generateAuthToken, authenticateRequest } from "../rpc/auth.js";
+// OpenTelemetry traces and metrics: instrument(api) where @opentelemetry/api is not loaded by itself (Workers, browsers, bundles).
+export { instrument } from "../rpc/telemetry.js";
 // Replay guards: one instance, Redis (Node), Deno KV (Deno). Workers: jazzrpc/cloudflare.
 export { MemoryReplayGuard } from "../guards/memory.js";
 export { RedisReplayGuard } from "../guards/redis.js";

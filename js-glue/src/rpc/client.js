@@ -13,6 +13,7 @@ import { usesCoValues, validate } from "./schema.js";
 import { isJazzAccount, signerOf } from "./account.js";
 import { retryPolicy } from "./options.js";
 import { KEY_NONCE_PREFIX, randomNonce } from "./nonce.js";
+import { telemetryOff, traceSend } from "./telemetry.js";
 
 const RETRYABLE = new Set([408, 409, 425, 429, 502, 503, 504]);
 const WINDOW_MARGIN_MS = 1_000; // a retry that would arrive this close to the window's end is not sent
@@ -70,7 +71,9 @@ function preparedOf(body, opts) {
  * POSTs a prepared body and resolves to the worker's validated answer. Every error
  * it throws carries `requestId` (and `attempts` once anything was sent).
  */
-export async function deliver(route, prepared, options) {
+export async function deliver(route, prepared, options, trace = undefined) {
+  // OpenTelemetry (telemetry.js): a span for the delivery, one child per attempt; null: none.
+  if (trace === undefined && !telemetryOff) return traceSend(route.path, prepared?.id, (t) => deliver(route, prepared, options, t));
   const requestId = prepared?.id;
   try {
     const { body } = checkPrepared(prepared);
@@ -78,7 +81,7 @@ export async function deliver(route, prepared, options) {
     await ready();
     const envelope = JSON.parse(body);
     const readPayload = await payloadReader(route, envelope, options);
-    const payload = await post(body, target, options, route.opts, envelope.createdAt + route.opts.window);
+    const payload = await post(body, target, options, route.opts, envelope.createdAt + route.opts.window, trace);
     return await readPayload(payload);
   } catch (error) {
     if (error !== null && typeof error === "object" && !Object.isFrozen(error)) {
@@ -151,7 +154,7 @@ const verifyOptionsOf = (opts) => ({ window: opts.window, skew: opts.skew, maxBy
 // JazzRequestError. Retries with exponential backoff and full jitter, honouring
 // Retry-After and polling a 409 while the first copy runs, within the retry budget
 // and the body's window; options.signal aborts.
-async function post(body, target, options, opts, expiresAt) {
+async function post(body, target, options, opts, expiresAt, trace) {
   const doFetch = options.fetch ?? opts.fetch ?? globalThis.fetch;
   const policy = retryPolicy(options.retry ?? opts.retry);
   const { signal } = options;
@@ -159,10 +162,12 @@ async function post(body, target, options, opts, expiresAt) {
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
     let outcome;
+    const headers = { "Content-Type": "application/json", ...options.headers };
+    const span = trace ? trace.attempt(headers) : undefined;
     try {
       const response = await doFetch(target, {
         method: "POST",
-        headers: { "Content-Type": "application/json", ...options.headers },
+        headers,
         body,
         ...(signal ? { signal } : {}),
       });
@@ -173,6 +178,7 @@ async function post(body, target, options, opts, expiresAt) {
       // timeout) tells nothing of the outcome; anything else a custom fetch throws is its answer.
       outcome = { retry: isTransportFailure(cause), error: new JazzRequestError("Request failed: the server could not be reached", 503, undefined, { cause, reason: "ERR_NETWORK" }) };
     }
+    if (trace) trace.attemptEnd(span, outcome);
     if (!outcome.retry) {
       if (outcome.error) {
         outcome.error.attempts = attempt;

@@ -21,6 +21,7 @@ import { JazzRequestError } from "./request-error.js";
 import { FIRST, LAPSED, claimWithin, within } from "../guards/claim.js";
 import { answerForError, byteLength, duplicateAnswer, errorAnswer, report, withHeaders } from "./answer.js";
 import { describeStatus } from "../core/errors.js";
+import { step } from "./telemetry.js";
 
 /** Statuses of a handler's own refusal that mean "nothing was done, try again": released, not stored. */
 const NOT_DONE = new Set([429, 503]);
@@ -33,10 +34,10 @@ const isRetryLater = (answer) => answer.fromHandler === true && NOT_DONE.has(ans
  * @param {{ guard: any, id: string, expiresAt: number, opts: any, info: object, execute: () => Promise<object> }} run
  *   execute resolves to the answer ({ status, headers, body, fromHandler? }); anything it throws becomes a 500.
  */
-export async function answerThroughGuard({ guard, id, expiresAt, opts, info, execute, keyed }) {
+export async function answerThroughGuard({ guard, id, expiresAt, opts, info, trace, execute, keyed }) {
   let claim;
   try {
-    claim = await claimWithin(guard, id, expiresAt, opts.guardTimeoutMs, { leaseMs: opts.leaseMs, lapsedAnswer: OUTCOME_UNKNOWN_ANSWER, answerTtlMs: opts.answerTtlMs });
+    claim = await step(trace, "guard.claim", () => claimWithin(guard, id, expiresAt, opts.guardTimeoutMs, { leaseMs: opts.leaseMs, lapsedAnswer: OUTCOME_UNKNOWN_ANSWER, answerTtlMs: opts.answerTtlMs }));
   } catch (error) {
     report(opts, error, { ...info, status: 503, reason: "ERR_GUARD_UNAVAILABLE" });
     throw new JazzRequestError("Replay guard unavailable, try again", 503, undefined, { reason: "ERR_GUARD_UNAVAILABLE" });
@@ -64,11 +65,11 @@ export async function answerThroughGuard({ guard, id, expiresAt, opts, info, exe
   }
   if (opts.duplicates === "reject" || typeof guard.complete !== "function") return answer;
   if (isRetryLater(answer)) {
-    await settle(opts, info, () => guard.release?.(id), "replay guard did not release the claim");
+    await step(trace, "guard.release", () => settle(opts, info, () => guard.release?.(id), "replay guard did not release the claim"));
     return answer;
   }
   const keep = { keepUntil: keepUntilOf(expiresAt, opts), answerTtlMs: opts.answerTtlMs };
-  await settle(opts, info, () => guard.complete(id, storable(answer, opts, info, keyed), expiresAt, keep), "replay guard did not store the answer");
+  await step(trace, "guard.complete", () => settle(opts, info, () => guard.complete(id, storable(answer, opts, info, keyed, trace), expiresAt, keep), "replay guard did not store the answer"));
   return answer;
 }
 
@@ -133,11 +134,11 @@ function holdLease(guard, id, opts) {
  * execute(tx) runs the handler synchronously and returns the answer; a failure that
  * is not the handler's own JazzRequestError throws, and the transaction rolls back.
  */
-export function answerInTransaction({ store, id, expiresAt, opts, info, execute, keyed }) {
+export function answerInTransaction({ store, id, expiresAt, opts, info, trace, execute, keyed }) {
   let retryLater = null;
   let answer;
   try {
-    answer = store.transaction(() => {
+    answer = step(trace, "guard.transaction", () => store.transaction(() => {
       const claim = store.begin(id, expiresAt, { keepUntil: keepUntilOf(expiresAt, opts) });
       if (claim !== FIRST && claim?.state !== "first") return claim;
       const outcome = execute(undefined);
@@ -145,9 +146,9 @@ export function answerInTransaction({ store, id, expiresAt, opts, info, execute,
         retryLater = outcome;
         throw ROLL_BACK; // nothing of it is kept: the retry runs the handler again
       }
-      store.complete(id, storable(outcome, opts, info, keyed), { keepUntil: keepUntilOf(expiresAt, opts) });
+      store.complete(id, storable(outcome, opts, info, keyed, trace), { keepUntil: keepUntilOf(expiresAt, opts) });
       return outcome;
-    });
+    }));
   } catch (error) {
     if (error === ROLL_BACK) return retryLater;
     throw error;
@@ -160,13 +161,13 @@ export function answerInTransaction({ store, id, expiresAt, opts, info, execute,
  * The same where the transaction is asynchronous (postgresExactlyOnce(db)): the
  * store claims the id, runs execute(tx) and stores its answer in one transaction.
  */
-export async function answerInAsyncTransaction({ store, id, expiresAt, opts, info, execute, keyed }) {
+export async function answerInAsyncTransaction({ store, id, expiresAt, opts, info, trace, execute, keyed }) {
   let retryLater = null;
   let failed = null;
   let sent;
   let outcome;
   try {
-    outcome = await store.run(id, { expiresAt, keepUntil: keepUntilOf(expiresAt, opts) }, async (tx) => {
+    outcome = await step(trace, "guard.transaction", () => store.run(id, { expiresAt, keepUntil: keepUntilOf(expiresAt, opts) }, async (tx) => {
       let answer;
       try {
         answer = await execute(tx);
@@ -179,8 +180,8 @@ export async function answerInAsyncTransaction({ store, id, expiresAt, opts, inf
         throw ROLL_BACK;
       }
       sent = answer;
-      return storable(answer, opts, info, keyed); // null: over the limit, its copies get ERR_ANSWER_NOT_STORED
-    });
+      return storable(answer, opts, info, keyed, trace); // null: over the limit, its copies get ERR_ANSWER_NOT_STORED
+    }));
   } catch (error) {
     if (error === ROLL_BACK) return retryLater;
     if (failed !== null) throw failed.error;
@@ -197,9 +198,10 @@ const ROLL_BACK = Symbol("roll back: the handler asked for a retry");
  * The answer to keep for an id, or null (logged) when it is over maxStoredAnswerBytes.
  * Under an idempotency key it carries the fingerprint of the values it answered.
  */
-function storable(answer, opts, info, keyed) {
+function storable(answer, opts, info, keyed, trace) {
   const { status, headers, body } = answer;
   const bytes = byteLength(body);
+  if (trace !== undefined && bytes <= opts.maxStoredAnswerBytes) trace.stored(bytes);
   if (bytes <= opts.maxStoredAnswerBytes) return keyed === undefined ? { status, headers, body } : { status, headers, body, fingerprint: keyed.fingerprint };
   report(opts, new Error(`the answer (${bytes} bytes) is over maxStoredAnswerBytes (${opts.maxStoredAnswerBytes}): its duplicates will get ERR_ANSWER_NOT_STORED`), {
     ...info,

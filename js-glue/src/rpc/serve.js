@@ -16,6 +16,7 @@ import { answerOf, successAnswer } from "./answer.js";
 import { answerInAsyncTransaction, answerInTransaction, answerThroughGuard, handlerAnswer, storedAnswerOf } from "./once.js";
 import { report } from "./answer.js";
 import { describeStatus } from "../core/errors.js";
+import { step, telemetryOff, traceServe } from "./telemetry.js";
 
 /** A refused verdict as the JazzRequestError handle() answers with (status and message from the core's table). */
 export function rejection(verdict) {
@@ -79,15 +80,22 @@ export async function requestValue(route, verdict) {
  * route's server view: { path, workerId(), request, response, opts, loadJazzPath,
  * defaultGuard() }; `source` a RequestSource.
  */
-export async function serve(route, source, worker, handler, opts) {
+export function serve(route, source, worker, handler, opts) {
+  // OpenTelemetry (telemetry.js): one check per request while @opentelemetry/api is absent.
+  if (telemetryOff) return serveRequest(route, source, worker, handler, opts, undefined);
+  return traceServe(route.path, (trace) => serveRequest(route, source, worker, handler, opts, trace));
+}
+
+async function serveRequest(route, source, worker, handler, opts, trace) {
   await ready();
   const jazzWorker = isJazzAccount(worker);
   if (!jazzWorker && (!worker || typeof worker.secret !== "string" || worker.id !== route.workerId())) {
     throw new Error(`handle(): the worker given is not the route's worker ${route.workerId()}`);
   }
   if (typeof handler !== "function") throw new TypeError("handle(): the handler must be a function");
-  const { body, verdict, expired } = await readAndVerify(route, source, jazzWorker, opts, { pastWindow: opts.duplicates !== "reject" });
+  const { body, verdict, expired } = await step(trace, "verify", () => readAndVerify(route, source, jazzWorker, opts, { pastWindow: opts.duplicates !== "reject" }));
   const info = { route: route.path, requestId: verdict.id };
+  trace?.identify(verdict.id);
   // An idempotency key, inside the signed request: claimed per worker, route and signer.
   const key = jazzWorker ? undefined : idempotencyKeyOf(body);
   const claimId = key === undefined ? verdict.id : `idem:${verdict.madeBy}:${route.path}:${key}`;
@@ -103,7 +111,7 @@ export async function serve(route, source, worker, handler, opts) {
     const guard = opts.exactlyOnce ? undefined : (opts.replayGuard ?? worker.replayGuard ?? route.defaultGuard());
     let stored = null;
     try {
-      stored = await storedAnswerOf({ guard, store: opts.exactlyOnce, id: claimId, opts, keyed });
+      stored = await step(trace, "guard.lookup", () => storedAnswerOf({ guard, store: opts.exactlyOnce, id: claimId, opts, keyed }));
     } catch (error) {
       if (error instanceof JazzRequestError) throw error;
       report(opts, error, { ...info, status: 401, reason: "ERR_EXPIRED" });
@@ -120,7 +128,7 @@ export async function serve(route, source, worker, handler, opts) {
   } else if (usesCoValues(route.request) || usesCoValues(route.response)) {
     throw new Error("handle(): CoValue schemas need a jazz-tools Account as worker");
   }
-  const value = jazzWorker ? undefined : await requestValue(route, verdict);
+  const value = jazzWorker ? undefined : await step(trace, "schema", () => requestValue(route, verdict));
   const madeBy = jazzWorker ? jazzRequest.madeBy : Object.freeze({ id: verdict.madeBy, signerID: verdict.signerID });
 
   const contextOf = (tx) => handlerContext({ source, id: verdict.id, env: opts.env, ctx: opts.ctx, tx });
@@ -128,11 +136,11 @@ export async function serve(route, source, worker, handler, opts) {
   if (opts.exactlyOnce) {
     if (jazzWorker) throw new TypeError("handle(): exactlyOnce runs plain handlers; the jazz-tools path is not transactional");
     const store = opts.exactlyOnce;
-    const once = { store, id: claimId, expiresAt: verdict.expiresAt, opts, info, keyed };
+    const once = { store, id: claimId, expiresAt: verdict.expiresAt, opts, info, trace, keyed };
     if (store.kind === "async") {
-      return answerInAsyncTransaction({ ...once, execute: (tx) => runToAnswer(route, worker, verdict, opts, () => handler(value, madeBy, contextOf(tx))) });
+      return answerInAsyncTransaction({ ...once, execute: (tx) => runToAnswer(route, worker, verdict, opts, trace, () => handler(value, madeBy, contextOf(tx))) });
     }
-    return answerInTransaction({ ...once, execute: () => runSyncToAnswer(route, worker, verdict, opts, () => handler(value, madeBy, contextOf(undefined))) });
+    return answerInTransaction({ ...once, execute: () => runSyncToAnswer(route, worker, verdict, opts, trace, () => handler(value, madeBy, contextOf(undefined))) });
   }
 
   const execute = jazzWorker
@@ -141,14 +149,14 @@ export async function serve(route, source, worker, handler, opts) {
           await jazz.handleJazzRequest({
             ...jazzRequest,
             worker,
-            handler: (v, m) => callHandler(() => handler(v, m, contextOf(undefined))),
+            handler: (v, m) => callHandler(() => step(trace, "handler", () => handler(v, m, contextOf(undefined)))),
             response: route.response,
             now: opts.now,
           }),
         )
-    : () => runToAnswer(route, worker, verdict, opts, () => handler(value, madeBy, contextOf(undefined)));
+    : () => runToAnswer(route, worker, verdict, opts, trace, () => handler(value, madeBy, contextOf(undefined)));
   const guard = opts.replayGuard ?? worker.replayGuard ?? route.defaultGuard();
-  return answerThroughGuard({ guard, id: claimId, expiresAt: verdict.expiresAt, opts, info, execute, keyed });
+  return answerThroughGuard({ guard, id: claimId, expiresAt: verdict.expiresAt, opts, info, trace, execute, keyed });
 }
 
 // A stored answer given to another request under the same idempotency key: a success
@@ -170,22 +178,23 @@ function handlerContext({ source, id, env, ctx, tx }) {
 
 // The handler's answer: its value checked against the response schema and signed by
 // the worker, or its own JazzRequestError's answer.
-async function runToAnswer(route, worker, verdict, opts, call) {
+async function runToAnswer(route, worker, verdict, opts, trace, call) {
   let result;
   try {
-    result = await callHandler(call);
+    result = await callHandler(() => step(trace, "handler", call));
   } catch (error) {
     if (error instanceof JazzRequestError && error.fromHandler) return handlerAnswer(error);
     throw error;
   }
-  return signAnswer(route, worker, verdict, await validateResult(route.response, result), opts);
+  const responseValue = await validateResult(route.response, result);
+  return step(trace, "sign", () => signAnswer(route, worker, verdict, responseValue, opts));
 }
 
 // The same, synchronously, inside a storage transaction (exactlyOnce(ctx)).
-function runSyncToAnswer(route, worker, verdict, opts, call) {
+function runSyncToAnswer(route, worker, verdict, opts, trace, call) {
   let result;
   try {
-    result = call();
+    result = step(trace, "handler", call);
     if (typeof result?.then === "function") {
       result.then?.(undefined, () => {});
       throw new TypeError("exactlyOnce: the handler must be synchronous (no await between the claim and the commit)");
@@ -201,7 +210,7 @@ function runSyncToAnswer(route, worker, verdict, opts, call) {
   } catch (error) {
     throw new Error("handler returned a value that does not match the response schema", { cause: error });
   }
-  return signAnswer(route, worker, verdict, responseValue, opts);
+  return step(trace, "sign", () => signAnswer(route, worker, verdict, responseValue, opts));
 }
 
 // The answer: the response value signed by the worker, naming the request it answers.
