@@ -4,7 +4,9 @@
 // A guard has `begin(id, expiresAt)` -> { state: "first" | "running" | "done", answer? }:
 // "first" for the first claim of an id only (the caller now runs it); "running" while
 // that caller has not finished; "done" once complete(id, answer) stored its answer
-// (answer null: the answer was over the size limit and is not kept). `complete(id,
+// (answer null: the answer was over the size limit and is not kept); "limited" when
+// options.rate ({ key, requests, perMs }) was given and the key's window is full (the id
+// is then not claimed; see rpc/rate-limit.js). `complete(id,
 // answer)` stores the answer; `release(id)` forgets a claim whose handler never started.
 // A guard of the first interface, `claim(id, expiresAt) -> boolean`, still works: a
 // duplicate is then only known as "seen". Every guard refuses an id whose expiresAt
@@ -44,6 +46,8 @@ export async function beginClaim(guard, id, expiresAt, options) {
     if (result === FIRST || result?.state === "first") return FIRST;
     if (result?.state === "running") return RUNNING;
     if (result?.state === "lapsed") return LAPSED;
+    // Refused by the rate limit (options.rate), the id left unclaimed: the caller answers 429.
+    if (result?.state === "limited" && Number.isFinite(result.retryAfterMs)) return Object.freeze({ state: "limited", retryAfterMs: Math.max(1, Math.ceil(result.retryAfterMs)) });
     if (result?.state === "done") return done(result.answer, result.reason);
     return SEEN;
   }

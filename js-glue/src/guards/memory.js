@@ -3,6 +3,7 @@
 // stored answers' total bytes capped, the oldest dropped first.
 import { getCore } from "../core/wasm.js";
 import { ANSWER_NOT_STORED, FIRST, RUNNING, SEEN, done, hasExpired } from "./claim.js";
+import { SlidingLogs, checkRate, limited } from "../rpc/rate-limit.js";
 
 const ENTRY_BYTES = 96; // a Map entry and its record, estimated
 /** The default cap on the stored answers' total bytes: 64 MiB. */
@@ -28,6 +29,15 @@ const DROPPED = done(null, ANSWER_NOT_STORED);
  * Clocks: one process, one clock (`now`, which the route gives its default guard): the
  * route refuses a body once that clock passes its expiresAt, so an id needs no margin
  * beyond it here.
+ *
+ * Rate limits (the route's `rateLimit`, begin()'s `rate` option): a sliding window log
+ * per key, checked and updated in the same synchronous step as the claim: an id claimed
+ * before is answered its state without counting; else the key's log is counted and,
+ * when it holds `requests` times within the last `perMs` ms, begin() answers
+ * `{ state: "limited", retryAfterMs }` and the id is not claimed. Bounds: 8 bytes per
+ * counted request (at most `requests` per key) and about 64 per key, each key forgotten
+ * once its last request has left its window (swept at most once a second, in the order
+ * of the keys' last requests); `rateBytes` reports them.
  */
 export class MemoryReplayGuard {
   #set;
@@ -37,6 +47,7 @@ export class MemoryReplayGuard {
   #answerBytes = 0;
   #maxAnswerBytes;
   #maxKeptIds;
+  #rates = new SlidingLogs();
 
   /**
    * @param {{ now?: () => number, maxAnswerBytes?: number }} [options]
@@ -57,24 +68,51 @@ export class MemoryReplayGuard {
     this.#maxAnswerBytes = max;
   }
 
-  /** First claim of id, or the state of its earlier claim. */
-  async begin(id, expiresAt) {
+  /**
+   * First claim of id, or the state of its earlier claim. options.rate ({ key, requests,
+   * perMs }): a first claim is counted in the key's window, or refused without claiming
+   * ({ state: "limited", retryAfterMs }) when the window is full.
+   */
+  async begin(id, expiresAt, options) {
     const now = this.#now();
     this.#sweep(now);
+    const rate = checkRate(options?.rate, "MemoryReplayGuard");
     const kept = this.#entries.get(id);
     // Done and kept past its window (answerTtlMs): its answer, whatever the set remembers
     // (an idempotency key's claim is claimed again by later bodies).
     if (kept !== undefined && kept.answer !== undefined) return kept.dropped ? DROPPED : done(kept.answer);
     if (this.#set.claim(id, expiresAt, now)) {
-      this.#forget(id); // an expired entry the sweep has not reached yet: its answer goes with it
-      this.#entries.set(id, { expiresAt, keepUntil: expiresAt, answer: undefined });
-      return FIRST;
+      // A first claim: counted, or given back at once (same synchronous step, nothing interleaves).
+      if (rate !== null) {
+        const wait = this.#rates.take(rate.key, rate.requests, rate.perMs, now);
+        if (wait > 0) {
+          this.#set.release(id);
+          return limited(wait);
+        }
+      }
+      return this.#claimed(id, expiresAt);
     }
     const entry = this.#entries.get(id);
     // Held by the set but no state: forgotten at the kept-ids cap; it never runs again.
     if (entry === undefined) return hasExpired(expiresAt, now) ? SEEN : DROPPED;
     if (entry.dropped) return DROPPED;
     return entry.answer === undefined ? RUNNING : done(entry.answer);
+  }
+
+  #claimed(id, expiresAt) {
+    this.#forget(id); // an expired entry the sweep has not reached yet: its answer goes with it
+    this.#entries.set(id, { expiresAt, keepUntil: expiresAt, answer: undefined });
+    return FIRST;
+  }
+
+  /** Counts rate limits (begin()'s `rate` option). */
+  get rateLimits() {
+    return true;
+  }
+
+  /** Bytes held by the rate limits' windows. */
+  get rateBytes() {
+    return this.#rates.bytes;
   }
 
   /** True for the first claim of an id only (the first interface). */

@@ -31,7 +31,24 @@
 // lets the next run() sweep again at once, so sweeping keeps up with any rate of new
 // rows up to sweepLimit per sweep's duration.
 
+// Rate limits (the route's `rateLimit`, run()'s `rate`): a sliding window log per key in
+// the table <table>_rate (key, id, at, until), on the database's clock
+// (clock_timestamp()), counted by one function call, <table>_rate_take(key, id,
+// requests, perMs), in its own statement just before the claim's transaction: under a
+// transaction-scoped advisory lock on the key, it answers 0 without counting for an id
+// the claims table already holds (a duplicate answered from storage) or that the
+// window already counted (a copy of a running request, a retry), deletes the key's rows
+// that left the window, and then either counts the id (0) or answers the ms until the
+// oldest leaves (the id is then not claimed: run() answers { state: "limited" }). Not
+// in the claim's own transaction, on purpose: a count written there would be invisible
+// to other transactions until the handler had run and committed, so a burst would pass
+// the limit, or every request of a signer would have to wait for the one before it.
+// Committed at once, it stays exact: each id counts once per window, whether its
+// transaction then commits or rolls back. Bounds: one row per counted id (at most
+// `requests` per key), swept with the claims once past `until` (at + perMs).
+
 import { FIRST, RUNNING, SEEN, done } from "./claim.js";
+import { checkRate, limited } from "../rpc/rate-limit.js";
 
 const MAX_ID_LENGTH = 512;
 const DAY_MS = 86_400_000;
@@ -67,7 +84,10 @@ function tableNames(table) {
   const index = `"${parts[parts.length - 1]}_keep_until"`;
   // The index lives in its table's schema.
   const qualifiedIndex = parts.length === 2 ? `"${parts[0]}".${index}` : index;
-  return { quoted, index, qualifiedIndex };
+  // The rate limits' table, its index and its function, beside it.
+  const sibling = (suffix) => (parts.length === 2 ? `"${parts[0]}"."${parts[1]}${suffix}"` : `"${parts[0]}${suffix}"`);
+  const rate = { table: sibling("_rate"), index: `"${parts[parts.length - 1]}_rate_until"`, take: sibling("_rate_take") };
+  return { quoted, index, qualifiedIndex, rate, name: table };
 }
 
 function checkInteger(name, value, min, max) {
@@ -205,7 +225,7 @@ export function postgresExactlyOnce(db, options = {}) {
     now = Date.now,
     onError = (error) => console.warn(`jazzrpc: postgresExactlyOnce could not sweep ${table}: ${error?.message ?? error}`),
   } = options ?? {};
-  const { quoted, index, qualifiedIndex } = tableNames(table);
+  const { quoted, index, qualifiedIndex, rate: rateNames } = tableNames(table);
   checkInteger("lockTimeoutMs", lockTimeoutMs, 1, MAX_LOCK_TIMEOUT_MS);
   checkInteger("sweepEveryMs", sweepEveryMs, 0, MAX_LOCK_TIMEOUT_MS);
   checkInteger("sweepLimit", sweepLimit, 1, 1_000_000);
@@ -225,6 +245,35 @@ export function postgresExactlyOnce(db, options = {}) {
     read: `SELECT answer FROM ${quoted} WHERE id = $1`,
     complete: `UPDATE ${quoted} SET answer = $2 WHERE id = $1`,
     sweep: `DELETE FROM ${quoted} WHERE id IN (SELECT id FROM ${quoted} WHERE keep_until < $1 ORDER BY keep_until LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+    rateCreate: `CREATE TABLE IF NOT EXISTS ${rateNames.table} (
+      key text NOT NULL,
+      id text NOT NULL,
+      at float8 NOT NULL,
+      until float8 NOT NULL,
+      PRIMARY KEY (key, id)
+    )`,
+    rateIndex: `CREATE INDEX IF NOT EXISTS ${rateNames.index} ON ${rateNames.table} (until)`,
+    rateFunction: `CREATE OR REPLACE FUNCTION ${rateNames.take}(p_key text, p_id text, p_requests integer, p_per float8) RETURNS float8
+      LANGUAGE plpgsql AS $jazzrpc$
+      DECLARE
+        t float8;
+        n integer;
+        oldest float8;
+      BEGIN
+        IF EXISTS (SELECT 1 FROM ${quoted} WHERE id = p_id) THEN RETURN 0; END IF;
+        PERFORM pg_advisory_xact_lock(hashtext('jazzrpc rate ${table}'), hashtext(p_key));
+        t := floor(extract(epoch FROM clock_timestamp()) * 1000);
+        DELETE FROM ${rateNames.table} WHERE key = p_key AND at <= t - p_per;
+        IF EXISTS (SELECT 1 FROM ${rateNames.table} WHERE key = p_key AND id = p_id) THEN RETURN 0; END IF;
+        SELECT count(*), min(at) INTO n, oldest FROM ${rateNames.table} WHERE key = p_key;
+        IF n >= p_requests THEN RETURN oldest + p_per - t; END IF;
+        INSERT INTO ${rateNames.table} (key, id, at, until) VALUES (p_key, p_id, t, t + p_per);
+        RETURN 0;
+      END
+      $jazzrpc$`,
+    rateTake: `SELECT ${rateNames.take}($1, $2, $3, $4) AS wait`,
+    rateSweep: `DELETE FROM ${rateNames.table} WHERE (key, id) IN (SELECT key, id FROM ${rateNames.table}
+      WHERE until < floor(extract(epoch FROM clock_timestamp()) * 1000) ORDER BY until LIMIT $1 FOR UPDATE SKIP LOCKED)`,
     stats: `SELECT count(*)::float8 AS stored, count(*) FILTER (WHERE keep_until < $1)::float8 AS expired,
       COALESCE(sum(octet_length(answer)), 0)::float8 AS "answerBytes" FROM ${quoted}`,
   };
@@ -248,19 +297,23 @@ export function postgresExactlyOnce(db, options = {}) {
     // waits for every open transaction on it (another process's runs) even when the
     // index exists.
     const exists = async () =>
-      (await driver.query("SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AS ok", [quoted, qualifiedIndex])).rows[0].ok === true;
+      (
+        await driver.query(
+          "SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AND to_regclass($3) IS NOT NULL AND to_regprocedure($4) IS NOT NULL AS ok",
+          [quoted, qualifiedIndex, rateNames.table, `${rateNames.take}(text,text,integer,double precision)`],
+        )
+      ).rows[0].ok === true;
     if (await exists()) return;
+    const all = [sql.create, sql.index, sql.rateCreate, sql.rateIndex, sql.rateFunction];
     if (driver.kind === "pglite") {
-      await driver.query(sql.create);
-      await driver.query(sql.index);
+      for (const statement of all) await driver.query(statement);
       return;
     }
     // Processes starting together: one creates, the others wait for it (CREATE ... IF NOT
     // EXISTS alone can fail on the catalog's unique index when two run at once).
     await driver.transaction(async (conn) => {
       await conn.query("SELECT pg_advisory_xact_lock(hashtext('jazzrpc: create tables'))");
-      await conn.query(sql.create);
-      await conn.query(sql.index);
+      for (const statement of all) await conn.query(statement);
       return { commit: true };
     }, Math.max(lockTimeoutMs, 60_000));
   }
@@ -269,6 +322,7 @@ export function postgresExactlyOnce(db, options = {}) {
   async function sweep() {
     await ready();
     const { rowCount } = await driver.query(sql.sweep, [Math.floor(now()), sweepLimit]);
+    await driver.query(sql.rateSweep, [sweepLimit]);
     return rowCount;
   }
 
@@ -335,12 +389,13 @@ export function postgresExactlyOnce(db, options = {}) {
 
   /**
    * Runs work(tx) once for id, in one transaction with the claim and the stored answer.
-   * @returns {Promise<{ state: "first", answer: any } | { state: "done", answer: any } | { state: "running" } | { state: "seen" }>}
+   * @returns {Promise<{ state: "first", answer: any } | { state: "done", answer: any } | { state: "running" } | { state: "seen" } | { state: "limited", retryAfterMs: number }>}
    */
   async function run(id, claim, work) {
     if (closed) throw new Error("postgresExactlyOnce: the store is closed");
     checkId(id);
     const { expiresAt, keepUntil, storedAs } = claim ?? {};
+    const rate = checkRate(claim?.rate, "postgresExactlyOnce");
     if (!Number.isFinite(expiresAt)) throw new TypeError("run: expiresAt must be a finite number of ms since the epoch");
     if (keepUntil !== undefined && !Number.isFinite(keepUntil)) throw new TypeError("run: keepUntil must be a finite number of ms since the epoch");
     if (storedAs !== undefined && typeof storedAs !== "function") throw new TypeError("run: storedAs must be a function");
@@ -367,6 +422,12 @@ export function postgresExactlyOnce(db, options = {}) {
     try {
       await ready();
       maybeSweep(t);
+      if (rate !== null) {
+        // Counted (or refused, unclaimed) just before the claim: see the top of this file.
+        const { rows } = await driver.query(sql.rateTake, [rate.key, id, rate.requests, rate.perMs]);
+        const wait = Number(rows[0].wait);
+        if (wait > 0) return limited(wait);
+      }
       const waitMs = Math.max(1, lockTimeoutMs - (Date.now() - started));
       const until = Math.ceil(Math.max(expiresAt, keepUntil ?? t + DAY_MS));
       return await claimAndRun(id, Math.ceil(expiresAt), until, work, storedAs, waitMs);
@@ -391,5 +452,5 @@ export function postgresExactlyOnce(db, options = {}) {
     await Promise.all([...running, sweeping]);
   }
 
-  return Object.freeze({ kind: "async", table, lockTimeoutMs, sweepEveryMs, sweepLimit, ready, run, sweep, stats, close });
+  return Object.freeze({ kind: "async", rateLimits: true, table, lockTimeoutMs, sweepEveryMs, sweepLimit, ready, run, sweep, stats, close });
 }

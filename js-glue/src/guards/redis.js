@@ -3,6 +3,7 @@
 // in one atomic step, with the key's expiry set on Redis's own clock; `SET key done XX
 // KEEPTTL` stores the answer under the claim's expiry; `DEL` releases.
 import { DEFAULT_LEASE_MS, FIRST, LAPSED, decodeState, encodeState, hasExpired, holdUntil, skewOption } from "./claim.js";
+import { checkRate, limited } from "../rpc/rate-limit.js";
 
 /** A Lua script run by EVALSHA (EVAL when the server's script cache lacks it: NOSCRIPT). */
 class Script {
@@ -43,6 +44,35 @@ end
 if tonumber(ARGV[2]) <= now then return now end
 redis.call("SET", KEYS[1], cjson.encode({ state = "running", token = ARGV[1], leaseUntil = now + tonumber(ARGV[3]) }), "PXAT", ARGV[2])
 return false`);
+// A rate limit's sliding window log, a sorted set at `key` of the ids counted (scored by
+// Redis's time, ms): the ids that have left the window (score <= now - perMs) are
+// removed; an id already in the window is not counted again; else, when the set holds
+// `requests` ids, the script returns {"limited", ms until the oldest leaves}; else the id
+// is added. The set expires perMs after its newest id.
+const RATE = (key, requests, perMs, member) => `local per = tonumber(${perMs})
+redis.call("ZREMRANGEBYSCORE", ${key}, "-inf", now - per)
+if not redis.call("ZSCORE", ${key}, ${member}) then
+  if redis.call("ZCARD", ${key}) >= tonumber(${requests}) then
+    local oldest = redis.call("ZRANGE", ${key}, 0, 0, "WITHSCORES")
+    return {"limited", tostring(tonumber(oldest[2]) + per - now)}
+  end
+  redis.call("ZADD", ${key}, now, ${member})
+  redis.call("PEXPIRE", ${key}, per)
+end`;
+// BEGIN with a rate limit, in one script (one server: its keys may be in any slots):
+// KEYS[2] the rate key, ARGV[6] requests, ARGV[7] perMs. An id claimed before answers its
+// state and is not counted; a first claim is counted (ARGV[1]... as BEGIN) or refused
+// with {"limited", ms}, unclaimed.
+const BEGIN_LIMITED = new Script(BEGIN.text.replace(
+  `if tonumber(ARGV[2]) <= now then return now end`,
+  `if tonumber(ARGV[2]) <= now then return now end
+${RATE("KEYS[2]", "ARGV[6]", "ARGV[7]", "ARGV[8]")}`,
+));
+// The rate window alone (a cluster: the rate key lives in the key's slot, not the id's):
+// KEYS[1] the rate key, ARGV[1] requests, ARGV[2] perMs, ARGV[3] the id. 0 when counted.
+const LIMIT = new Script(`${NOW}
+${RATE("KEYS[1]", "ARGV[1]", "ARGV[2]", "ARGV[3]")}
+return 0`);
 // Deletes KEYS[1] only while it is still this claim's (its token ARGV[1]) and running.
 const RELEASE_IF_OURS = new Script(`local v = redis.call("GET", KEYS[1])
 if not v then return 0 end
@@ -103,6 +133,21 @@ function redisCommander(client) {
  * then deleted by Redis. Keys are `<prefix>{<id>}`: the id is the hash tag, so each id's
  * state lives on one cluster node (a prefix must not hold braces).
  *
+ * Rate limits (the route's `rateLimit`, begin()'s `rate` option): a sliding window log per
+ * key, a sorted set `<ratePrefix>{<key>}` of the ids counted, scored by Redis's `TIME`. On
+ * one server (a `createClient` or `new Redis()` client) the claim script checks the id,
+ * counts the key's window and claims, in one atomic step and one round trip: an id
+ * claimed before is answered without counting, and a first claim over the limit is
+ * answered `{ state: "limited", retryAfterMs }` and not claimed. On a Cluster the id's
+ * key and the rate key hash to different slots (a script may only touch one), so the
+ * claim script runs in the id's slot and, for a first claim only, a second script counts
+ * the window in the key's slot; over the limit, the claim is released (only while it is
+ * still this claim's). It stays exact: only first claims reach the count, the count's
+ * check and add are one atomic script on the one node that holds the key, and an id is
+ * counted once per window however often it is claimed; meanwhile a copy of a refused id
+ * may be told 409 and retries. Bounds: one sorted set per key with at most `requests`
+ * members (each ~100 bytes with its id), expiring `perMs` after its newest.
+ *
  * Clocks: a server accepts a body until its own clock reads the body's `expiresAt`
  * (its createdAt plus the route's window). The claim's expiry is set with PXAT, an
  * absolute time Redis evaluates on its clock, to `expiresAt + skewMs`: every server
@@ -117,19 +162,25 @@ function redisCommander(client) {
 export class RedisReplayGuard {
   #command;
   #prefix;
+  #ratePrefix;
+  #cluster;
   #now;
   #skewMs;
   #tokens = new Map(); // id -> the token of this guard's claim in flight (renew, release)
   /**
-   * @param {{ client: any, prefix?: string, now?: () => number, skewMs?: number }} options
-   *   prefix: of every key (default "jazzrpc:seen:"); now: this server's clock (default
+   * @param {{ client: any, prefix?: string, ratePrefix?: string, now?: () => number, skewMs?: number }} options
+   *   prefix: of every id's key (default "jazzrpc:seen:"); ratePrefix: of every rate
+   *   limit's key (default "jazzrpc:rate:"); now: this server's clock (default
    *   Date.now); skewMs: the margin added to each id's life, at least the route's `skew`
    *   (default 10,000, the route's default skew).
    */
-  constructor({ client, prefix = "jazzrpc:seen:", now = Date.now, skewMs } = {}) {
+  constructor({ client, prefix = "jazzrpc:seen:", ratePrefix = "jazzrpc:rate:", now = Date.now, skewMs } = {}) {
     if (!client) throw new TypeError("RedisReplayGuard: a connected Redis client is required");
     this.#command = redisCommander(client);
+    // ioredis Cluster (isCluster), node-redis createCluster (getSlotMaster, masters).
+    this.#cluster = client.isCluster === true || typeof client.getSlotMaster === "function" || Array.isArray(client.masters);
     this.#prefix = prefix;
+    this.#ratePrefix = ratePrefix;
     this.#now = now;
     this.#skewMs = skewOption("RedisReplayGuard", skewMs);
   }
@@ -138,14 +189,19 @@ export class RedisReplayGuard {
     return `${this.#prefix}{${id}}`;
   }
 
-  async #eval(script, key, args) {
+  async #eval(script, key, args, keys = [key]) {
     const sha = await script.digest();
     try {
-      return await this.#command(key, ["EVALSHA", sha, "1", key, ...args]);
+      return await this.#command(key, ["EVALSHA", sha, String(keys.length), ...keys, ...args]);
     } catch (error) {
       if (!/NOSCRIPT/.test(String(error?.message))) throw error;
     }
-    return this.#command(key, ["EVAL", script.text, "1", key, ...args]);
+    return this.#command(key, ["EVAL", script.text, String(keys.length), ...keys, ...args]);
+  }
+
+  /** Counts rate limits (begin()'s `rate` option). */
+  get rateLimits() {
+    return true;
   }
 
   /**
@@ -163,10 +219,24 @@ export class RedisReplayGuard {
     const token = randomToken();
     const leaseMs = String(Math.max(1, Math.ceil(options.leaseMs ?? DEFAULT_LEASE_MS)));
     const lapsed = encodeState("done", options.lapsedAnswer ?? null);
+    const rate = checkRate(options.rate, "RedisReplayGuard");
+    const rateKey = rate === null ? null : `${this.#ratePrefix}{${rate.key}}`;
     let previous;
     try {
       const answerTtlMs = String(Math.max(1, Math.ceil(options.answerTtlMs ?? 1)));
-      previous = await this.#eval(BEGIN, key, [token, String(until), leaseMs, lapsed, answerTtlMs]);
+      const args = [token, String(until), leaseMs, lapsed, answerTtlMs];
+      previous =
+        rate === null || this.#cluster
+          ? await this.#eval(BEGIN, key, args)
+          : await this.#eval(BEGIN_LIMITED, key, [...args, String(rate.requests), String(rate.perMs), id], [key, rateKey]);
+      if (rate !== null && this.#cluster && (previous === null || previous === undefined)) {
+        // A first claim on a cluster: counted in the key's own slot; over the limit, given back.
+        const counted = await this.#eval(LIMIT, rateKey, [String(rate.requests), String(rate.perMs), id]);
+        if (Array.isArray(counted)) {
+          await this.#eval(RELEASE_IF_OURS, key, [token]);
+          previous = counted;
+        }
+      }
     } catch (error) {
       await this.#eval(RELEASE_IF_OURS, key, [token]).catch(() => {});
       throw error;
@@ -175,6 +245,7 @@ export class RedisReplayGuard {
       this.#tokens.set(id, token);
       return FIRST;
     }
+    if (Array.isArray(previous) && String(previous[0]) === "limited") return limited(Number(previous[1]));
     if (previous === "lapsed") return LAPSED;
     if (typeof previous === "number" || typeof previous === "bigint") {
       throw new Error(

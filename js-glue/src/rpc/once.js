@@ -22,6 +22,7 @@ import { FIRST, LAPSED, claimWithin, within } from "../guards/claim.js";
 import { answerForError, byteLength, duplicateAnswer, errorAnswer, report, withHeaders } from "./answer.js";
 import { describeStatus } from "../core/errors.js";
 import { step } from "./telemetry.js";
+import { rateLimitedAnswer } from "./rate-limit.js";
 
 /** Statuses of a handler's own refusal that mean "nothing was done, try again": released, not stored. */
 const NOT_DONE = new Set([429, 503]);
@@ -34,10 +35,16 @@ const isRetryLater = (answer) => answer.fromHandler === true && NOT_DONE.has(ans
  * @param {{ guard: any, id: string, expiresAt: number, opts: any, info: object, execute: () => Promise<object> }} run
  *   execute resolves to the answer ({ status, headers, body, fromHandler? }); anything it throws becomes a 500.
  */
-export async function answerThroughGuard({ guard, id, expiresAt, opts, info, trace, execute, keyed }) {
+export async function answerThroughGuard({ guard, id, expiresAt, opts, info, trace, execute, keyed, rate }) {
   let claim;
+  const options = { leaseMs: opts.leaseMs, lapsedAnswer: OUTCOME_UNKNOWN_ANSWER, answerTtlMs: opts.answerTtlMs };
+  if (rate) {
+    // Counted by the guard in the claim's own atomic step; a guard that cannot is a 500 (fail closed, nothing runs).
+    if (guard?.rateLimits !== true) throw new TypeError("rateLimit: this replay guard does not count rate limits (it has no rateLimits: true)");
+    options.rate = rate;
+  }
   try {
-    claim = await step(trace, "guard.claim", () => claimWithin(guard, id, expiresAt, opts.guardTimeoutMs, { leaseMs: opts.leaseMs, lapsedAnswer: OUTCOME_UNKNOWN_ANSWER, answerTtlMs: opts.answerTtlMs }));
+    claim = await step(trace, "guard.claim", () => claimWithin(guard, id, expiresAt, opts.guardTimeoutMs, options));
   } catch (error) {
     report(opts, error, { ...info, status: 503, reason: "ERR_GUARD_UNAVAILABLE" });
     throw new JazzRequestError("Replay guard unavailable, try again", 503, undefined, { reason: "ERR_GUARD_UNAVAILABLE" });
@@ -48,6 +55,7 @@ export async function answerThroughGuard({ guard, id, expiresAt, opts, info, tra
     report(opts, new Error("a claim's lease lapsed without an answer: the server that ran it stopped"), { ...info, status: 500, reason: "ERR_OUTCOME_UNKNOWN" });
     return OUTCOME_UNKNOWN_ANSWER;
   }
+  if (claim.state === "limited") return rateLimitedAnswer(claim.retryAfterMs); // not claimed: the same body may come again
   if (claim !== FIRST) {
     // Expired between the check and the claim (a slow guard): never run, so not "already handled".
     if (claim.state === "seen" && expiresAt < opts.now()) throw expired();
@@ -134,12 +142,13 @@ function holdLease(guard, id, opts) {
  * execute(tx) runs the handler synchronously and returns the answer; a failure that
  * is not the handler's own JazzRequestError throws, and the transaction rolls back.
  */
-export function answerInTransaction({ store, id, expiresAt, opts, info, trace, execute, keyed }) {
+export function answerInTransaction({ store, id, expiresAt, opts, info, trace, execute, keyed, rate }) {
   let retryLater = null;
   let answer;
+  if (rate && store.rateLimits !== true) throw new TypeError("rateLimit: this exactlyOnce store does not count rate limits");
   try {
     answer = step(trace, "guard.transaction", () => store.transaction(() => {
-      const claim = store.begin(id, expiresAt, { keepUntil: keepUntilOf(expiresAt, opts) });
+      const claim = store.begin(id, expiresAt, rate ? { keepUntil: keepUntilOf(expiresAt, opts), rate } : { keepUntil: keepUntilOf(expiresAt, opts) });
       if (claim !== FIRST && claim?.state !== "first") return claim;
       const outcome = execute(undefined);
       if (isRetryLater(outcome)) {
@@ -153,6 +162,7 @@ export function answerInTransaction({ store, id, expiresAt, opts, info, trace, e
     if (error === ROLL_BACK) return retryLater;
     throw error;
   }
+  if (answer.state === "limited") return rateLimitedAnswer(answer.retryAfterMs);
   if (answer.state) return duplicateOf(answer, opts, keyed);
   return answer;
 }
@@ -161,13 +171,15 @@ export function answerInTransaction({ store, id, expiresAt, opts, info, trace, e
  * The same where the transaction is asynchronous (postgresExactlyOnce(db)): the
  * store claims the id, runs execute(tx) and stores its answer in one transaction.
  */
-export async function answerInAsyncTransaction({ store, id, expiresAt, opts, info, trace, execute, keyed }) {
+export async function answerInAsyncTransaction({ store, id, expiresAt, opts, info, trace, execute, keyed, rate }) {
   let retryLater = null;
   let failed = null;
   let sent;
   let outcome;
+  if (rate && store.rateLimits !== true) throw new TypeError("rateLimit: this exactlyOnce store does not count rate limits");
+  const claim = rate ? { expiresAt, keepUntil: keepUntilOf(expiresAt, opts), rate } : { expiresAt, keepUntil: keepUntilOf(expiresAt, opts) };
   try {
-    outcome = await step(trace, "guard.transaction", () => store.run(id, { expiresAt, keepUntil: keepUntilOf(expiresAt, opts) }, async (tx) => {
+    outcome = await step(trace, "guard.transaction", () => store.run(id, claim, async (tx) => {
       let answer;
       try {
         answer = await execute(tx);
@@ -189,6 +201,7 @@ export async function answerInAsyncTransaction({ store, id, expiresAt, opts, inf
     throw new JazzRequestError("Request could not be committed, try again", 503, undefined, { reason: "ERR_GUARD_UNAVAILABLE" });
   }
   if (outcome.state === "first") return sent;
+  if (outcome.state === "limited") return rateLimitedAnswer(outcome.retryAfterMs);
   return duplicateOf(outcome, opts, keyed);
 }
 

@@ -2,6 +2,8 @@
 // options handle() is given per call): a wrong option is a TypeError or RangeError
 // at definition time, never a request that fails later.
 
+import { checkRateLimit } from "./rate-limit.js";
+
 /** The longest delay setTimeout can hold (2^31 - 1 ms); a longer one fires at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The core's hard limit on nesting, whatever maxDepth says. */
@@ -62,6 +64,7 @@ const CHECKS = {
     }
   },
   retry: (v) => checkRetry(v),
+  rateLimit: (v) => checkRateLimit(v),
   env: () => {},
   ctx: (v) => {
     if (v !== undefined && !isObject(v)) throw new TypeError("jazzrpc: option 'ctx' must be the platform's execution context (an object)");

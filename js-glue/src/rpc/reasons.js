@@ -28,6 +28,7 @@ export const REASONS = Object.freeze({
   ERR_OUTCOME_UNKNOWN: { status: 500, meaning: "the copy that ran died before it answered and the guard cannot know whether its effect happened: reconcile" },
   ERR_GUARD_UNAVAILABLE: { status: 503, meaning: "the replay guard failed or did not answer in time: retry" },
   ERR_IDEMPOTENCY_KEY_REUSED: { status: 422, meaning: "an idempotency key used before by this signer on this route, with other values" },
+  ERR_RATE_LIMITED: { status: 429, meaning: "the signer sent more requests than the route's rateLimit allows in its window: retry after Retry-After" },
   // The handler.
   ERR_HANDLER: { status: 0, meaning: "the handler's own JazzRequestError (its status)" },
   ERR_INTERNAL: { status: 500, meaning: "the handler or the server failed; nothing of the cause is sent" },

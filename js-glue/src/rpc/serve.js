@@ -17,6 +17,7 @@ import { answerInAsyncTransaction, answerInTransaction, answerThroughGuard, hand
 import { report } from "./answer.js";
 import { describeStatus } from "../core/errors.js";
 import { step, telemetryOff, traceServe } from "./telemetry.js";
+import { rateLimitOf } from "./rate-limit.js";
 
 /** A refused verdict as the JazzRequestError handle() answers with (status and message from the core's table). */
 export function rejection(verdict) {
@@ -130,13 +131,15 @@ async function serveRequest(route, source, worker, handler, opts, trace) {
   }
   const value = jazzWorker ? undefined : await step(trace, "schema", () => requestValue(route, verdict));
   const madeBy = jazzWorker ? jazzRequest.madeBy : Object.freeze({ id: verdict.madeBy, signerID: verdict.signerID });
+  // The verified signer's rate limit, counted by the guard with the claim (rate-limit.js).
+  const rate = opts.rateLimit === undefined ? null : await rateLimitOf(opts.rateLimit, madeBy, jazzWorker ? jazzRequest.value : value, route.path);
 
   const contextOf = (tx) => handlerContext({ source, id: verdict.id, env: opts.env, ctx: opts.ctx, tx });
 
   if (opts.exactlyOnce) {
     if (jazzWorker) throw new TypeError("handle(): exactlyOnce runs plain handlers; the jazz-tools path is not transactional");
     const store = opts.exactlyOnce;
-    const once = { store, id: claimId, expiresAt: verdict.expiresAt, opts, info, trace, keyed };
+    const once = { store, id: claimId, expiresAt: verdict.expiresAt, opts, info, trace, keyed, rate };
     if (store.kind === "async") {
       return answerInAsyncTransaction({ ...once, execute: (tx) => runToAnswer(route, worker, verdict, opts, trace, () => handler(value, madeBy, contextOf(tx))) });
     }
@@ -156,7 +159,7 @@ async function serveRequest(route, source, worker, handler, opts, trace) {
         )
     : () => runToAnswer(route, worker, verdict, opts, trace, () => handler(value, madeBy, contextOf(undefined)));
   const guard = opts.replayGuard ?? worker.replayGuard ?? route.defaultGuard();
-  return answerThroughGuard({ guard, id: claimId, expiresAt: verdict.expiresAt, opts, info, trace, execute, keyed });
+  return answerThroughGuard({ guard, id: claimId, expiresAt: verdict.expiresAt, opts, info, trace, execute, keyed, rate });
 }
 
 // A stored answer given to another request under the same idempotency key: a success
