@@ -1,0 +1,68 @@
+// OpenTelemetry on Workers (issue 19.3), in real workerd (Miniflare): the Worker of
+// tests/workerd/telemetry/ is bundled by wrangler with @opentelemetry/api and the SDK,
+// hands the api to jazzrpc with instrument(api), and serves a route on the Durable Object
+// guard. Requests signed here (a good one, its copy, a bad signature, a schema failure);
+// the Worker's in-memory span exporter and metric reader are read from GET /telemetry.
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { Account, defineRequest } from "../../js-glue/src/entries/node.js";
+import { bundleWorker, removeDir, startLocal, tempDir } from "./_support.mjs";
+
+const worker = Account.create();
+const owner = Account.create();
+const configPath = fileURLToPath(new URL("./telemetry/wrangler.jsonc", import.meta.url));
+const outdir = await tempDir("workerd-telemetry-bundle");
+const local = await startLocal({ configPath, bundle: await bundleWorker(configPath, outdir), bindings: { JAZZ_WORKER_SECRET: worker.secret } });
+after(async () => {
+  await local.dispose();
+  await removeDir(outdir);
+});
+
+const anything = { "~standard": { version: 1, vendor: "test", validate: (value) => ({ value }) } };
+const route = defineRequest({ url: "/api/book", workerId: worker.id, request: anything, response: anything });
+const post = (body) => fetch(new URL("/api/book", local.url), { method: "POST", headers: { "Content-Type": "application/json" }, body });
+
+test("workerd: handle() on the Durable Object guard records its span tree and metric points through instrument(api)", async () => {
+  const good = await route.prepare({ eventId: "jazz-night" }, { owner });
+  const first = await post(good.body);
+  assert.equal(first.status, 200, await first.clone().text());
+  const firstBody = await first.text();
+  const copy = await post(good.body);
+  assert.equal(copy.headers.get("x-jazz-replayed"), "true");
+  const bad = JSON.parse((await route.prepare({ eventId: "x" }, { owner })).body);
+  bad.authToken = bad.authToken.slice(0, -2) + (bad.authToken.at(-2) === "A" ? "B" : "A") + bad.authToken.at(-1);
+  assert.equal((await post(JSON.stringify(bad))).status, 401);
+  const wrong = await route.prepare({ eventId: 7 }, { owner });
+  assert.equal((await post(wrong.body)).status, 400);
+
+  const response = await fetch(new URL("/telemetry", local.url));
+  const { spans, metrics } = await response.json();
+  const roots = spans.filter((s) => s.name === "jazzrpc.handle");
+  assert.deepEqual(
+    roots.map((s) => s.attributes),
+    [
+      { "jazzrpc.route": "/api/book", "jazzrpc.request_id": good.id, "http.response.status_code": 200, "jazzrpc.replayed": false },
+      { "jazzrpc.route": "/api/book", "jazzrpc.request_id": good.id, "http.response.status_code": 200, "jazzrpc.replayed": true },
+      { "jazzrpc.route": "/api/book", "http.response.status_code": 401, "jazzrpc.replayed": false, "jazzrpc.reason": "ERR_BAD_SIGNATURE" },
+      { "jazzrpc.route": "/api/book", "jazzrpc.request_id": wrong.id, "http.response.status_code": 400, "jazzrpc.replayed": false, "jazzrpc.reason": "ERR_SCHEMA" },
+    ],
+  );
+  assert.ok(roots.every((s) => s.kind === 1 && s.parent === null), "server spans, roots of their traces");
+  const childrenOf = (root) => spans.filter((s) => s.parent === root.id).map((s) => s.name);
+  assert.deepEqual(childrenOf(roots[0]), ["jazzrpc.verify", "jazzrpc.schema", "jazzrpc.guard.claim", "jazzrpc.handler", "jazzrpc.sign", "jazzrpc.guard.complete"]);
+  assert.deepEqual(childrenOf(roots[1]), ["jazzrpc.verify", "jazzrpc.schema", "jazzrpc.guard.claim"]);
+  assert.deepEqual(childrenOf(roots[2]), ["jazzrpc.verify"]);
+  assert.deepEqual(childrenOf(roots[3]), ["jazzrpc.verify", "jazzrpc.schema"]);
+
+  const count = (name, attributes) => metrics[name]?.find((p) => JSON.stringify(Object.entries(p.attributes).sort()) === JSON.stringify(Object.entries(attributes).sort()))?.value;
+  const at = { "jazzrpc.route": "/api/book" };
+  assert.equal(count("jazzrpc.server.requests", { ...at, "http.response.status_code": 200, "jazzrpc.replayed": false }), 1);
+  assert.equal(count("jazzrpc.server.requests", { ...at, "http.response.status_code": 200, "jazzrpc.replayed": true }), 1);
+  assert.equal(count("jazzrpc.server.requests", { ...at, "http.response.status_code": 401, "jazzrpc.replayed": false, "jazzrpc.reason": "ERR_BAD_SIGNATURE" }), 1);
+  assert.equal(count("jazzrpc.server.requests", { ...at, "http.response.status_code": 400, "jazzrpc.replayed": false, "jazzrpc.reason": "ERR_SCHEMA" }), 1);
+  assert.equal(count("jazzrpc.server.replays", { ...at, "http.response.status_code": 200 }), 1);
+  assert.equal(count("jazzrpc.guard.duration", { ...at, "jazzrpc.guard.operation": "claim", "jazzrpc.guard.failed": false }).count, 2);
+  assert.equal(count("jazzrpc.guard.duration", { ...at, "jazzrpc.guard.operation": "complete", "jazzrpc.guard.failed": false }).count, 1);
+  assert.deepEqual(count("jazzrpc.server.stored_answer.size", at), { count: 1, sum: Buffer.byteLength(firstBody) });
+});
