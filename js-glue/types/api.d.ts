@@ -381,5 +381,25 @@ export declare function authenticateRequest(
   options?: { expiration?: number; skew?: number; getToken?: (request: Request) => string | undefined | null; now?: () => number },
 ): Promise<{ account?: MadeBy; error?: { message: string; details?: unknown } }>;
 
+/**
+ * The parts of `@opentelemetry/api` jazzrpc uses (pass the module itself: `import * as api from
+ * "@opentelemetry/api"`). Declared here so that these types do not need the optional peer.
+ */
+export interface OpenTelemetryApi {
+  trace: { getTracerProvider(): unknown };
+  metrics: { getMeterProvider(): unknown };
+  context: { active(): unknown; with(...args: any[]): unknown };
+}
+
+/**
+ * OpenTelemetry traces and metrics (README "Telemetry"): hands jazzrpc the `@opentelemetry/api`
+ * module, for runtimes where it is not loaded by itself (Workers, browsers, bundles; Node and
+ * Deno import it on the first handle() or send() when it is installed). Spans and metric points
+ * are recorded only while the app has registered a provider. `instrument(null)` turns it off.
+ * Returns what it was given.
+ */
+export declare function instrument<Api extends OpenTelemetryApi | { default: OpenTelemetryApi }>(api: Api): Api;
+export declare function instrument(api: null | false): null | false;
+
 /** Every stable reason, with its usual HTTP status (0: the handler's or the answer's own) and meaning. */
 export declare const REASONS: Readonly<Record<Reason, { readonly status: number; readonly meaning: string }>>;
