@@ -33,11 +33,11 @@ struct EnvelopeInfo {
 Status envelope_verify(std::string_view body, double now, const EnvelopeOptions &options, EnvelopeInfo &info);
 // The same, handing back the parsed body for the layer above.
 Status envelope_verify(std::string_view body, double now, const EnvelopeOptions &options, EnvelopeInfo &info,
-                       JsonValue &root);
+                       JsonDocument &root);
 // And, when the signature was checked (ok or bad_signature), the canonical text of
 // contentPieces in content_pieces_canonical (when not null): the message id hashes it too.
 Status envelope_verify(std::string_view body, double now, const EnvelopeOptions &options, EnvelopeInfo &info,
-                       JsonValue &root, std::string *content_pieces_canonical);
+                       JsonDocument &root, std::string *content_pieces_canonical);
 
 // Builds and signs a body. content_pieces_json must be a JSON array.
 Status envelope_sign(const ExpandedSigner &signer, std::string_view content_pieces_json, std::string_view id,
@@ -47,8 +47,8 @@ Status envelope_sign(std::string_view signer_secret, std::string_view content_pi
 
 // The hash an envelope's authToken signs, from its parts (contentPieces already parsed).
 // reserve: bytes to set aside for the canonical text at once (the body's size when verifying).
-std::string envelope_signed_hash(const JsonValue &content_pieces, const JsonValue &id, double created_at,
-                                 const JsonValue &signer_id, std::size_t reserve = 0);
+std::string envelope_signed_hash(const JsonNode &content_pieces, std::u16string_view id, double created_at,
+                                 std::u16string_view signer_id, std::size_t reserve = 0);
 
 bool is_valid_time(double ms) noexcept;
 

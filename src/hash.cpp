@@ -47,6 +47,12 @@ std::string co_id_of(const JsonValue &value) {
   return co_id_of_canonical(canonical);
 }
 
+std::string co_id_of(const JsonNode &value) {
+  std::string canonical;
+  json_write_canonical(value, canonical);
+  return co_id_of_canonical(canonical);
+}
+
 std::string co_id_of_canonical(std::string_view canonical) {
   const auto digest = blake3_hash(canonical);
   return prefixed_encode(prefix::co_id, digest.data(), short_hash_bytes);

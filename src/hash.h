@@ -28,6 +28,7 @@ Status secure_hash(std::string_view json_text, const ParseLimits &limits, std::s
 Status short_hash(std::string_view json_text, const ParseLimits &limits, std::string &out);
 // cojson's CoValue id of a value (its header): "co_z" + the same 19 bytes in base58.
 std::string co_id_of(const JsonValue &value);
+std::string co_id_of(const JsonNode &value);
 // The same from the value's canonical text.
 std::string co_id_of_canonical(std::string_view canonical);
 

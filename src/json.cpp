@@ -24,6 +24,20 @@ const JsonValue *JsonValue::find(std::u16string_view key) const noexcept {
   return it != object.end() && it->first == key ? &it->second : nullptr;
 }
 
+const JsonNode *JsonNode::find(std::u16string_view key) const noexcept {
+  const JsonMembers members = object();
+  std::size_t low = 0, high = members.size();
+  while (low < high) {
+    const std::size_t mid = low + (high - low) / 2;
+    if (members[mid].first < key) {
+      low = mid + 1;
+    } else {
+      high = mid;
+    }
+  }
+  return low < members.size() && members[low].first == key ? &members[low].second : nullptr;
+}
+
 JsonValue JsonValue::from_string(std::string_view utf8) {
   JsonValue v;
   v.kind = Kind::string;
@@ -46,12 +60,11 @@ namespace {
 // subpart becomes one U+FFFD. UTF-16 never needs more units than UTF-8 has bytes: size
 // once, write through a pointer. Decoding pieces split before ASCII bytes gives what
 // decoding the whole gives (an ASCII byte never continues a sequence).
-void utf16_append_utf8(std::string_view utf8, std::u16string &out) {
-  const std::size_t at = out.size();
-  out.resize(at + utf8.size());
-  char16_t *o = &out[0] + at;
-  const auto *s = reinterpret_cast<const unsigned char *>(utf8.data());
-  const std::size_t n = utf8.size();
+// Writes the UTF-16 of s[0, n) from o on and returns where it ends: the WHATWG UTF-8
+// decoder, each maximal invalid subpart becomes one U+FFFD. UTF-16 never needs more units
+// than UTF-8 has bytes: o must have room for n. Decoding pieces split before ASCII bytes
+// gives what decoding the whole gives (an ASCII byte never continues a sequence).
+char16_t *utf16_write_utf8(const unsigned char *s, std::size_t n, char16_t *o) {
   std::size_t i = 0;
   while (i < n) {
     const unsigned b = s[i];
@@ -104,7 +117,15 @@ void utf16_append_utf8(std::string_view utf8, std::u16string &out) {
     }
     i = j;
   }
-  out.resize(static_cast<std::size_t>(o - out.data()));
+  return o;
+}
+
+// Appends the UTF-16 of utf8 to out: sized once, written through a pointer.
+void utf16_append_utf8(std::string_view utf8, std::u16string &out) {
+  const std::size_t at = out.size();
+  out.resize(at + utf8.size());
+  char16_t *end = utf16_write_utf8(reinterpret_cast<const unsigned char *>(utf8.data()), utf8.size(), &out[0] + at);
+  out.resize(static_cast<std::size_t>(end - out.data()));
 }
 
 }  // namespace
@@ -200,6 +221,12 @@ std::string json_string_utf8(const JsonValue &value) {
   return out;
 }
 
+std::string json_string_utf8(const JsonNode &value) {
+  std::string out;
+  utf8_append(value.string(), out);
+  return out;
+}
+
 // ---- the parser ---------------------------------------------------------------
 
 namespace {
@@ -243,72 +270,168 @@ void sort_members(Members &members) {
 void json_sort_members(std::vector<JsonValue::Member> &members) { sort_members(members); }
 void json_sort_members(HeapVector<JsonValue::Member> &members) { sort_members(members); }
 
+// Reaches a node's fields: the parser writes nodes with indices into the document's arrays
+// (which may still grow), and points them at their targets once the text is read.
+struct JsonNodeAccess {
+  using Tag = JsonNode::Tag;
+  static constexpr std::uint32_t kMaxSize = (1u << (32 - JsonNode::kTagBits)) - 1;
+
+  static JsonNode make(Tag tag, std::uint32_t size, std::uintptr_t payload) noexcept {
+    JsonNode node;
+    node.head_ = tag | (size << JsonNode::kTagBits);
+    node.payload_ = payload;
+    return node;
+  }
+  static Tag tag(const JsonNode &node) noexcept { return static_cast<Tag>(node.tag()); }
+  static std::uint32_t size(const JsonNode &node) noexcept { return node.size(); }
+  static std::uintptr_t payload(const JsonNode &node) noexcept { return node.payload_; }
+  static void set_payload(JsonNode &node, std::uintptr_t payload) noexcept { node.payload_ = payload; }
+  static std::vector<JsonNode> &nodes(JsonDocument &doc) noexcept { return doc.nodes_; }
+  static std::vector<char16_t> &units(JsonDocument &doc) noexcept { return doc.units_; }
+  static std::vector<double> &numbers(JsonDocument &doc) noexcept { return doc.numbers_; }
+};
+
 namespace {
 
-// How many values each array and object holds, in the order their brackets open: one
-// cheap pass before parsing, so that each vector is sized once (growing by doubling kept up
-// to twice a body's values, and a copy of them while it moved). A hint, not trusted: a text
-// that does not parse stops using it where it fails. Stops past max_depth, as the parser.
-std::vector<std::uint32_t> count_children(std::string_view text, std::uint32_t max_depth) {
-  constexpr std::uint32_t kNonEmpty = 0x80000000u;
-  std::vector<std::uint32_t> counts;
-  std::vector<std::uint32_t> open;  // indices into counts of the containers still open
-  // A container still open when the scan stops gets what it was seen to hold (never the mark).
-  const auto done = [&]() {
-    for (const std::uint32_t index : open) counts[index] = (counts[index] & ~kNonEmpty) + 1;
-    return std::move(counts);
+using Tag = JsonNode::Tag;
+
+// What a first pass over the text finds, so that each of the document's arrays is
+// allocated once at its size: the children of each container in the order their brackets
+// open (one byte each, 255 and above kept aside), how many nodes there are in all, how
+// many bytes the strings hold (their units are never more) and how many numbers may not
+// fit a node. A hint, not trusted: the parser grows what a text that does not parse needs
+// past it (the pass stops where the parser would stop too, past max_depth).
+struct Hints {
+  static constexpr std::uint8_t kMany = 255;
+  std::vector<std::uint8_t> counts;                               // per container
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> many;      // (container, count) of counts >= kMany
+  std::size_t nodes = 1;                                          // the root and every child (two per member)
+  std::size_t string_bytes = 0;
+  std::size_t doubles = 0;
+
+  std::uint32_t count_of(std::size_t container) const noexcept {
+    if (container >= counts.size()) return 0;
+    if (counts[container] != kMany) return counts[container];
+    const auto it = std::lower_bound(many.begin(), many.end(), std::make_pair(static_cast<std::uint32_t>(container), 0u));
+    return it != many.end() && it->first == container ? it->second : 0;
+  }
+};
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+Hints count_values(std::string_view text, std::uint32_t max_depth) {
+  Hints hints;
+  struct Open {
+    std::uint32_t index;
+    std::uint32_t commas;
+    bool non_empty;
+    bool object;
   };
+  std::vector<Open> open;  // the containers still open: at most max_depth
+  const auto close = [&](const Open &c) {
+    const std::size_t n = c.non_empty ? static_cast<std::size_t>(c.commas) + 1 : 0;
+    if (n < Hints::kMany) {
+      hints.counts[c.index] = static_cast<std::uint8_t>(n);
+    } else {
+      hints.counts[c.index] = Hints::kMany;
+      hints.many.emplace_back(c.index, static_cast<std::uint32_t>(std::min<std::size_t>(n, JsonNodeAccess::kMaxSize)));
+    }
+    hints.nodes += c.object ? 2 * n : n;
+  };
+  // brackets anywhere (in strings too) bound the containers: one allocation for the counts
+  hints.counts.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '[')) +
+                       static_cast<std::size_t>(std::count(text.begin(), text.end(), '{')));
   const std::size_t n = text.size();
   for (std::size_t i = 0; i < n; ++i) {
     const char c = text[i];
     switch (c) {
       case ' ': case '\t': case '\n': case '\r': continue;
       case ',':
-        if (!open.empty()) ++counts[open.back()];
+        if (!open.empty()) ++open.back().commas;
         continue;
-      case ']': case '}': {
-        if (open.empty()) return done();
-        std::uint32_t &count = counts[open.back()];
-        count = (count & kNonEmpty) != 0 ? (count & ~kNonEmpty) + 1 : 0;
-        open.pop_back();
+      case ']': case '}':
+        if (open.empty()) i = n;  // stops: the parser stops here too
+        else {
+          close(open.back());
+          open.pop_back();
+        }
         continue;
-      }
       default: break;
     }
-    if (!open.empty()) counts[open.back()] |= kNonEmpty;
+    if (!open.empty()) open.back().non_empty = true;
     if (c == '[' || c == '{') {
-      if (open.size() >= max_depth || counts.size() >= 0x7FFFFFFFu) return done();
-      open.push_back(static_cast<std::uint32_t>(counts.size()));
-      counts.push_back(0);
+      if (open.size() >= max_depth || hints.counts.size() >= JsonNodeAccess::kMaxSize) break;
+      open.push_back({static_cast<std::uint32_t>(hints.counts.size()), 0, false, c == '{'});
+      hints.counts.push_back(0);
     } else if (c == '"') {
+      const std::size_t start = i + 1;
       for (++i; i < n && text[i] != '"'; ++i) {
         if (text[i] == '\\') ++i;
       }
+      hints.string_bytes += std::min(i, n) - start;
+    } else if (c == '-' || is_digit(c)) {
+      // a number: one that is not an integer of at most 9 digits (or is -0) may need a double
+      const std::size_t start = i;
+      bool integer = true;
+      std::size_t digits = 0;
+      for (; i < n; ++i) {
+        const char d = text[i];
+        if (is_digit(d)) {
+          ++digits;
+        } else if (d == '.' || d == 'e' || d == 'E' || d == '+' || d == '-') {
+          if (i != start) integer = false;
+        } else {
+          break;
+        }
+      }
+      if (!integer || digits > 9 || (text[start] == '-' && digits == 1 && text[start + 1] == '0')) ++hints.doubles;
+      --i;
     }
   }
-  return done();
+  // the containers still open when the pass stopped get what was seen of them
+  while (!open.empty()) {
+    close(open.back());
+    open.pop_back();
+  }
+  std::sort(hints.many.begin(), hints.many.end());
+  return hints;
 }
 
 class Parser {
  public:
-  Parser(std::string_view text, std::uint32_t max_depth)
-      : text_(text), max_depth_(max_depth), counts_(count_children(text, max_depth)) {}
+  Parser(std::string_view text, std::uint32_t max_depth, JsonDocument &doc)
+      : text_(text),
+        max_depth_(max_depth),
+        hints_(count_values(text, max_depth)),
+        nodes_(JsonNodeAccess::nodes(doc)),
+        units_(JsonNodeAccess::units(doc)),
+        numbers_(JsonNodeAccess::numbers(doc)) {
+    nodes_.resize(hints_.nodes);
+    units_.reserve(hints_.string_bytes);
+    numbers_.reserve(hints_.doubles);
+  }
 
-  Status parse_document(JsonValue &out) {
+  Status parse_document() {
     skip_whitespace();
-    Status status = parse_value(out, 0);
+    next_node_ = 1;  // the root is node 0
+    Status status = parse_value(0, 0);
     if (status != Status::ok) return status;
     skip_whitespace();
-    return pos_ == text_.size() ? Status::ok : Status::not_json;
+    if (pos_ != text_.size()) return Status::not_json;
+    point_nodes();
+    return Status::ok;
   }
 
  private:
   std::string_view text_;
   std::size_t pos_ = 0;
   std::uint32_t max_depth_;
-  std::vector<std::uint32_t> counts_;  // count_children(): values of each container, in order
-  std::size_t next_container_ = 0;
-  std::u16string scratch_;  // a string's non-ASCII run, decoded; its capacity serves every run
+  Hints hints_;
+  std::size_t next_container_ = 0;  // index of the next container to open, into hints_
+  std::size_t next_node_ = 0;       // the first node no container has taken yet
+  std::vector<JsonNode> &nodes_;
+  std::vector<char16_t> &units_;
+  std::vector<double> &numbers_;
 
   bool at_end() const { return pos_ >= text_.size(); }
   char peek() const { return text_[pos_]; }
@@ -327,98 +450,159 @@ class Parser {
     return true;
   }
 
-  Status parse_value(JsonValue &out, std::uint32_t depth) {
+  void set(std::size_t at, Tag tag, std::uint32_t size, std::uintptr_t payload) {
+    nodes_[at] = JsonNodeAccess::make(tag, size, payload);
+  }
+
+  // Takes n nodes for a container's children, after all taken so far.
+  std::size_t take(std::size_t n) {
+    const std::size_t first = next_node_;
+    next_node_ += n;
+    if (next_node_ > nodes_.size()) nodes_.resize(std::max(next_node_, nodes_.size() + nodes_.size() / 2));
+    return first;
+  }
+
+  // A container holds more than the hint said (a text that does not parse, so far read as
+  // JSON): its children move to a region twice as large at the end.
+  std::size_t move_children(std::size_t first, std::size_t used, std::size_t &capacity, std::size_t stride) {
+    capacity = std::max<std::size_t>(4, capacity * 2);
+    const std::size_t moved = take(capacity * stride);
+    std::copy(nodes_.begin() + static_cast<std::ptrdiff_t>(first),
+              nodes_.begin() + static_cast<std::ptrdiff_t>(first + used * stride),
+              nodes_.begin() + static_cast<std::ptrdiff_t>(moved));
+    return moved;
+  }
+
+  Status parse_value(std::size_t at, std::uint32_t depth) {
     if (at_end()) return Status::not_json;
     switch (peek()) {
-      case '{': return parse_object(out, depth + 1);
-      case '[': return parse_array(out, depth + 1);
-      case '"':
-      {
-        out.kind = JsonValue::Kind::string;
-        JsonString::Builder units;
-        const Status status = parse_string(units);
-        if (status == Status::ok) units.finish_into(out.string);  // trimmed in place
-        return status;
-      }
+      case '{': return parse_container(at, depth + 1, true);
+      case '[': return parse_container(at, depth + 1, false);
+      case '"': return parse_string(at);
       case 't':
-        out.kind = JsonValue::Kind::boolean;
-        out.boolean = true;
+        set(at, JsonNode::kTrue, 0, 0);
         return consume_literal("true") ? Status::ok : Status::not_json;
       case 'f':
-        out.kind = JsonValue::Kind::boolean;
-        out.boolean = false;
+        set(at, JsonNode::kFalse, 0, 0);
         return consume_literal("false") ? Status::ok : Status::not_json;
       case 'n':
-        out.kind = JsonValue::Kind::null;
+        set(at, JsonNode::kNull, 0, 0);
         return consume_literal("null") ? Status::ok : Status::not_json;
-      default:
-        out.kind = JsonValue::Kind::number;
-        return parse_number(out.number);
+      default: {
+        double number = 0;
+        const Status status = parse_number(number);
+        if (status != Status::ok) return status;
+        // integers of 32 bits in the node itself (-0 is not one), every other number aside
+        if (number >= -2147483648.0 && number <= 2147483647.0 && number == static_cast<double>(static_cast<std::int32_t>(number)) &&
+            !(number == 0 && std::signbit(number))) {
+          set(at, JsonNode::kInt, 0, static_cast<std::uint32_t>(static_cast<std::int32_t>(number)));
+        } else {
+          set(at, JsonNode::kDouble, 0, numbers_.size());
+          numbers_.push_back(number);
+        }
+        return Status::ok;
+      }
     }
   }
 
-  Status parse_object(JsonValue &out, std::uint32_t depth) {
+  // An array's items, or an object's members as key and value, in nodes next to each other.
+  Status parse_container(std::size_t at, std::uint32_t depth, bool object) {
     if (depth > max_depth_) return Status::too_deep;
-    out.kind = JsonValue::Kind::object;
-    if (next_container_ < counts_.size()) out.object.reserve(counts_[next_container_]);
-    ++next_container_;
-    ++pos_;  // '{'
+    const char close = object ? '}' : ']';
+    const std::size_t stride = object ? 2 : 1;
+    std::size_t capacity = hints_.count_of(next_container_++);
+    ++pos_;  // '{' or '['
     skip_whitespace();
-    if (!at_end() && peek() == '}') {
+    if (!at_end() && peek() == close) {
       ++pos_;
+      set(at, object ? JsonNode::kObject : JsonNode::kArray, 0, 0);
       return Status::ok;
     }
+    std::size_t first = take(capacity * stride);
+    std::size_t n = 0;
     while (true) {
       skip_whitespace();
-      if (at_end() || peek() != '"') return Status::not_json;
-      JsonValue::Member member;
-      Status status = parse_string(member.first);
+      if (n == capacity) {
+        if (n == JsonNodeAccess::kMaxSize) return Status::too_large;
+        first = move_children(first, n, capacity, stride);
+      }
+      const std::size_t child = first + n * stride;
+      Status status = Status::ok;
+      if (object) {
+        if (at_end() || peek() != '"') return Status::not_json;
+        status = parse_string(child);
+        if (status != Status::ok) return status;
+        skip_whitespace();
+        if (at_end() || peek() != ':') return Status::not_json;
+        ++pos_;
+        skip_whitespace();
+        status = parse_value(child + 1, depth);
+      } else {
+        status = parse_value(child, depth);
+      }
       if (status != Status::ok) return status;
-      skip_whitespace();
-      if (at_end() || peek() != ':') return Status::not_json;
-      ++pos_;
-      skip_whitespace();
-      status = parse_value(member.second, depth);
-      if (status != Status::ok) return status;
-      out.object.push_back(std::move(member));
+      ++n;
       skip_whitespace();
       if (at_end()) return Status::not_json;
       if (peek() == ',') {
         ++pos_;
         continue;
       }
-      if (peek() != '}') return Status::not_json;
+      if (peek() != close) return Status::not_json;
       ++pos_;
-      json_sort_members(out.object);
+      if (object) n = sort_members(first, n);
+      set(at, object ? JsonNode::kObject : JsonNode::kArray, static_cast<std::uint32_t>(n), first);
       return Status::ok;
     }
   }
 
-  Status parse_array(JsonValue &out, std::uint32_t depth) {
-    if (depth > max_depth_) return Status::too_deep;
-    out.kind = JsonValue::Kind::array;
-    if (next_container_ < counts_.size()) out.array.reserve(counts_[next_container_]);
-    ++next_container_;
-    ++pos_;  // '['
-    skip_whitespace();
-    if (!at_end() && peek() == ']') {
-      ++pos_;
-      return Status::ok;
+  std::u16string_view key_at(std::size_t node) const {
+    const JsonNode &key = nodes_[node];
+    return std::u16string_view(units_.data() + JsonNodeAccess::payload(key), JsonNodeAccess::size(key));
+  }
+
+  // Orders an object's members by key (UTF-16 code units), the last of equal keys kept as
+  // JSON.parse keeps it; returns how many are left. Positions are sorted, then the members
+  // (two nodes each) moved once.
+  std::size_t sort_members(std::size_t first, std::size_t n) {
+    bool sorted = true;  // canonical text and most bodies: one pass
+    for (std::size_t i = 1; i < n && sorted; ++i) sorted = key_at(first + 2 * (i - 1)) < key_at(first + 2 * i);
+    if (sorted) return n;
+    std::vector<std::uint32_t> order(n);
+    for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<std::uint32_t>(i);
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+      const std::u16string_view ka = key_at(first + 2 * a), kb = key_at(first + 2 * b);
+      return ka < kb || (ka == kb && a < b);
+    });
+    std::size_t kept = 0;  // the positions kept, in key order, into order's front
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i + 1 < n && key_at(first + 2 * order[i + 1]) == key_at(first + 2 * order[i])) continue;
+      order[kept++] = order[i];
     }
-    while (true) {
-      skip_whitespace();
-      out.array.emplace_back();
-      Status status = parse_value(out.array.back(), depth);
-      if (status != Status::ok) return status;
-      skip_whitespace();
-      if (at_end()) return Status::not_json;
-      if (peek() == ',') {
-        ++pos_;
-        continue;
+    std::vector<JsonNode> members(2 * kept);
+    for (std::size_t i = 0; i < kept; ++i) {
+      members[2 * i] = nodes_[first + 2 * order[i]];
+      members[2 * i + 1] = nodes_[first + 2 * order[i] + 1];
+    }
+    std::copy(members.begin(), members.end(), nodes_.begin() + static_cast<std::ptrdiff_t>(first));
+    return kept;
+  }
+
+  // Each node's index into an array becomes a pointer into it: the arrays are final.
+  void point_nodes() {
+    const auto nodes = reinterpret_cast<std::uintptr_t>(nodes_.data());
+    const auto units = reinterpret_cast<std::uintptr_t>(units_.data());
+    const auto numbers = reinterpret_cast<std::uintptr_t>(numbers_.data());
+    for (std::size_t i = 0; i < next_node_; ++i) {
+      JsonNode &node = nodes_[i];
+      const std::uintptr_t index = JsonNodeAccess::payload(node);
+      switch (JsonNodeAccess::tag(node)) {
+        case JsonNode::kDouble: JsonNodeAccess::set_payload(node, numbers + index * sizeof(double)); break;
+        case JsonNode::kString: JsonNodeAccess::set_payload(node, units + index * sizeof(char16_t)); break;
+        case JsonNode::kArray:
+        case JsonNode::kObject: JsonNodeAccess::set_payload(node, nodes + index * sizeof(JsonNode)); break;
+        default: break;
       }
-      if (peek() != ']') return Status::not_json;
-      ++pos_;
-      return Status::ok;
     }
   }
 
@@ -429,9 +613,18 @@ class Parser {
     return -1;
   }
 
-  // Into a key (std::u16string) or a string value (JsonString::Builder).
-  template <class Units>
-  Status parse_string(Units &out) {
+  // A string (a value or a key) into node at: its units appended to the document's.
+  Status parse_string(std::size_t at) {
+    const std::size_t start = units_.size();
+    const Status status = parse_units();
+    if (status != Status::ok) return status;
+    const std::size_t length = units_.size() - start;
+    if (length > JsonNodeAccess::kMaxSize) return Status::too_large;
+    set(at, JsonNode::kString, static_cast<std::uint32_t>(length), start);
+    return Status::ok;
+  }
+
+  Status parse_units() {
     ++pos_;  // opening quote
     const auto *data = reinterpret_cast<const unsigned char *>(text_.data());
     const std::size_t n = text_.size();
@@ -445,18 +638,16 @@ class Parser {
         while (run < n && data[run] != '"' && data[run] != '\\' && data[run] >= 0x20) ++run;
       }
       if (run > pos_) {
+        // units are never more than bytes: room for the run, then trimmed to what it decodes to
+        const std::size_t at = units_.size();
+        units_.resize(at + (run - pos_));
+        char16_t *o = units_.data() + at;
         if (ascii) {
-          const std::size_t at = out.size();
-          out.resize(at + (run - pos_));
-          char16_t *o = &out[at];
           for (std::size_t i = pos_; i < run; ++i) *o++ = static_cast<char16_t>(data[i]);
         } else {
-          // decoded into scratch_ first: decoding sizes for a unit per byte, and the value
-          // would keep that capacity (three times what a run of 3-byte characters needs)
-          scratch_.clear();
-          utf16_append_utf8(text_.substr(pos_, run - pos_), scratch_);
-          out.append(scratch_);
+          o = utf16_write_utf8(data + pos_, run - pos_, o);
         }
+        units_.resize(static_cast<std::size_t>(o - units_.data()));
       }
       pos_ = run;
       if (at_end()) return Status::not_json;
@@ -466,14 +657,14 @@ class Parser {
       if (at_end()) return Status::not_json;
       const char e = text_[pos_++];
       switch (e) {
-        case '"': out.push_back(u'"'); break;
-        case '\\': out.push_back(u'\\'); break;
-        case '/': out.push_back(u'/'); break;
-        case 'b': out.push_back(u'\b'); break;
-        case 'f': out.push_back(u'\f'); break;
-        case 'n': out.push_back(u'\n'); break;
-        case 'r': out.push_back(u'\r'); break;
-        case 't': out.push_back(u'\t'); break;
+        case '"': units_.push_back(u'"'); break;
+        case '\\': units_.push_back(u'\\'); break;
+        case '/': units_.push_back(u'/'); break;
+        case 'b': units_.push_back(u'\b'); break;
+        case 'f': units_.push_back(u'\f'); break;
+        case 'n': units_.push_back(u'\n'); break;
+        case 'r': units_.push_back(u'\r'); break;
+        case 't': units_.push_back(u'\t'); break;
         case 'u': {
           if (text_.size() - pos_ < 4) return Status::not_json;
           unsigned unit = 0;
@@ -482,15 +673,13 @@ class Parser {
             if (h < 0) return Status::not_json;
             unit = (unit << 4) | static_cast<unsigned>(h);
           }
-          out.push_back(static_cast<char16_t>(unit));  // lone surrogates are kept, as in JS
+          units_.push_back(static_cast<char16_t>(unit));  // lone surrogates are kept, as in JS
           break;
         }
         default: return Status::not_json;
       }
     }
   }
-
-  static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
   Status parse_number(double &out) {
     const std::size_t start = pos_;
@@ -542,16 +731,46 @@ class Parser {
 
 }  // namespace
 
-Status json_parse(std::string_view text, const ParseLimits &limits, JsonValue &out) {
+Status json_parse(std::string_view text, const ParseLimits &limits, JsonDocument &out) {
+  out = JsonDocument();
   if (text.size() > limits.max_bytes) return Status::too_large;
   // Parsed from the UTF-8 itself (a UTF-16 copy of the whole text cost twice its size):
   // outside strings only ASCII is JSON, and inside them each run of bytes is decoded as
   // TextDecoder decodes it (the bytes it stops at are ASCII, where decoding splits cleanly).
   std::string_view view = text;
   if (view.substr(0, 3) == "\xEF\xBB\xBF") view.remove_prefix(3);  // TextDecoder drops a BOM
+  JsonDocument doc;
+  const Status status = Parser(view, std::min(limits.max_depth, ParseLimits::hard_max_depth), doc).parse_document();
+  if (status == Status::ok) out = std::move(doc);
+  return status;
+}
+
+JsonValue json_tree(const JsonNode &node) {
+  JsonValue value;
+  value.kind = node.kind();
+  switch (node.kind()) {
+    case JsonValue::Kind::null: break;
+    case JsonValue::Kind::boolean: value.boolean = node.boolean(); break;
+    case JsonValue::Kind::number: value.number = node.number(); break;
+    case JsonValue::Kind::string: value.string = node.string(); break;
+    case JsonValue::Kind::array:
+      value.array.reserve(node.array().size());
+      for (const JsonNode &item : node.array()) value.array.push_back(json_tree(item));
+      break;
+    case JsonValue::Kind::object:
+      value.object.reserve(node.object().size());
+      for (const JsonMember member : node.object()) value.object.emplace_back(std::u16string(member.first), json_tree(member.second));
+      break;
+  }
+  return value;
+}
+
+Status json_parse(std::string_view text, const ParseLimits &limits, JsonValue &out) {
   out = JsonValue{};
-  Parser parser(view, std::min(limits.max_depth, ParseLimits::hard_max_depth));
-  return parser.parse_document(out);
+  JsonDocument doc;
+  const Status status = json_parse(text, limits, doc);
+  if (status == Status::ok) out = json_tree(doc.root());
+  return status;
 }
 
 // ---- numbers as JavaScript writes them ------------------------------------------
@@ -685,9 +904,55 @@ void write_canonical(const JsonValue &value, std::string &out) {
   }
 }
 
+void write_canonical_string(std::u16string_view s, std::string &out) {
+  // cojson's quirk: these are written between quotes with no escaping at all.
+  if (starts_with(s, u"encrypted_U") || starts_with(s, u"binary_U")) {
+    out += '"';
+    utf8_append(s, out);
+    out += '"';
+  } else {
+    write_json_string(s, out);
+  }
+}
+
+void write_canonical(const JsonNode &value, std::string &out) {
+  switch (value.kind()) {
+    case JsonValue::Kind::null: out += "null"; return;
+    case JsonValue::Kind::boolean: out += value.boolean() ? "true" : "false"; return;
+    case JsonValue::Kind::number: js_number_append(value.number(), out); return;
+    case JsonValue::Kind::string: write_canonical_string(value.string(), out); return;
+    case JsonValue::Kind::array: {
+      out += '[';
+      bool first = true;
+      for (const JsonNode &item : value.array()) {
+        if (!first) out += ',';
+        first = false;
+        write_canonical(item, out);
+      }
+      out += ']';
+      return;
+    }
+    case JsonValue::Kind::object: {
+      out += '{';
+      bool first = true;
+      for (const JsonMember member : value.object()) {  // already sorted by UTF-16 code units
+        if (!first) out += ',';
+        first = false;
+        write_json_string(member.first, out);
+        out += ':';
+        write_canonical(member.second, out);
+      }
+      out += '}';
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 void json_write_canonical(const JsonValue &value, std::string &out) { write_canonical(value, out); }
+void json_write_canonical(const JsonNode &value, std::string &out) { write_canonical(value, out); }
+void json_write_canonical_string(std::u16string_view value, std::string &out) { write_canonical_string(value, out); }
 
 namespace {
 
@@ -726,13 +991,35 @@ bool json_canonical_is_unambiguous(const JsonValue &value) {
   }
 }
 
+bool json_canonical_is_unambiguous(std::u16string_view s) {
+  return !(starts_with(s, u"encrypted_U") || starts_with(s, u"binary_U")) || raw_string_is_safe(s);
+}
+
+bool json_canonical_is_unambiguous(const JsonNode &value) {
+  switch (value.kind()) {
+    case JsonValue::Kind::string: return json_canonical_is_unambiguous(value.string());
+    case JsonValue::Kind::array:
+      for (const JsonNode &item : value.array()) {
+        if (!json_canonical_is_unambiguous(item)) return false;
+      }
+      return true;
+    case JsonValue::Kind::object:
+      for (const JsonMember member : value.object()) {
+        if (!json_canonical_is_unambiguous(member.second)) return false;
+      }
+      return true;
+    default:
+      return true;
+  }
+}
+
 Status json_canonicalize(std::string_view text, const ParseLimits &limits, std::string &out) {
-  JsonValue value;
-  const Status status = json_parse(text, limits, value);
+  JsonDocument doc;
+  const Status status = json_parse(text, limits, doc);
   if (status != Status::ok) return status;
   out.clear();
   out.reserve(text.size());
-  json_write_canonical(value, out);
+  json_write_canonical(doc.root(), out);
   return Status::ok;
 }
 

@@ -256,10 +256,151 @@ struct JsonValue {
   static JsonValue from_number(double value) noexcept;
 };
 
+// ---- a parsed document, flat ------------------------------------------------------
+//
+// json_parse writes every value of a text into one array of JsonNode (8 bytes in wasm32):
+// null, booleans and integers of 32 bits held in the node itself, other numbers in one
+// array of doubles and the UTF-16 of every string and key in one array of units, each
+// found through the node's pointer. A container's children sit next to each other in the
+// node array (an object's as key, value, key, value...), sized exactly from a first linear
+// pass over the text, so that no array grows while parsing (issue 17.6: a tree of one node
+// per value and a heap block per container took 12 to 21 times a 1 MiB body's size in wasm
+// memory). Nodes are views into their JsonDocument: valid while it lives, unmoved.
+class JsonNode;
+class JsonItems;
+class JsonMembers;
+
+class JsonNode {
+ public:
+  using Kind = JsonValue::Kind;
+
+  Kind kind() const noexcept;
+  bool boolean() const noexcept { return tag() == kTrue; }
+  double number() const noexcept;              // 0 for any other kind
+  std::u16string_view string() const noexcept;  // empty for any other kind
+  JsonItems array() const noexcept;            // empty for any other kind
+  JsonMembers object() const noexcept;         // keys unique, sorted by UTF-16 code units
+  const JsonNode *find(std::u16string_view key) const noexcept;
+
+  // How a node is held (for the parser): a tag in its low bits.
+  enum Tag : std::uint32_t { kNull, kFalse, kTrue, kInt, kDouble, kString, kArray, kObject };
+  static constexpr unsigned kTagBits = 3;
+
+ private:
+  friend struct JsonNodeAccess;  // the parser (json.cpp)
+  std::uint32_t tag() const noexcept { return head_ & ((1u << kTagBits) - 1); }
+  std::uint32_t size() const noexcept { return head_ >> kTagBits; }
+
+  std::uint32_t head_ = 0;       // the tag, then a string's units or a container's children
+  std::uintptr_t payload_ = 0;   // an int32, or a pointer to the units, the double, the children
+};
+
+class JsonItems {
+ public:
+  JsonItems() = default;
+  JsonItems(const JsonNode *first, std::size_t n) noexcept : first_(first), n_(n) {}
+  const JsonNode *begin() const noexcept { return first_; }
+  const JsonNode *end() const noexcept { return first_ + n_; }
+  std::size_t size() const noexcept { return n_; }
+  bool empty() const noexcept { return n_ == 0; }
+  const JsonNode &operator[](std::size_t i) const noexcept { return first_[i]; }
+
+ private:
+  const JsonNode *first_ = nullptr;
+  std::size_t n_ = 0;
+};
+
+// A member as it is iterated: its key and its value.
+struct JsonMember {
+  std::u16string_view first;
+  const JsonNode &second;
+};
+
+class JsonMembers {
+ public:
+  class iterator {
+   public:
+    explicit iterator(const JsonNode *at) noexcept : at_(at) {}
+    JsonMember operator*() const noexcept { return {at_[0].string(), at_[1]}; }
+    iterator &operator++() noexcept {
+      at_ += 2;
+      return *this;
+    }
+    bool operator==(const iterator &other) const noexcept { return at_ == other.at_; }
+    bool operator!=(const iterator &other) const noexcept { return at_ != other.at_; }
+
+   private:
+    const JsonNode *at_;
+  };
+  JsonMembers() = default;
+  JsonMembers(const JsonNode *first, std::size_t n) noexcept : first_(first), n_(n) {}
+  iterator begin() const noexcept { return iterator(first_); }
+  iterator end() const noexcept { return iterator(first_ + 2 * n_); }
+  std::size_t size() const noexcept { return n_; }
+  bool empty() const noexcept { return n_ == 0; }
+  JsonMember operator[](std::size_t i) const noexcept { return {first_[2 * i].string(), first_[2 * i + 1]}; }
+
+ private:
+  const JsonNode *first_ = nullptr;  // key, value, key, value...
+  std::size_t n_ = 0;
+};
+
+inline JsonNode::Kind JsonNode::kind() const noexcept {
+  static constexpr Kind kKinds[] = {Kind::null,   Kind::boolean, Kind::boolean, Kind::number,
+                                    Kind::number, Kind::string,  Kind::array,   Kind::object};
+  return kKinds[tag()];
+}
+inline double JsonNode::number() const noexcept {
+  if (tag() == kInt) return static_cast<double>(static_cast<std::int32_t>(static_cast<std::uint32_t>(payload_)));
+  if (tag() == kDouble) return *reinterpret_cast<const double *>(payload_);
+  return 0;
+}
+inline std::u16string_view JsonNode::string() const noexcept {
+  if (tag() != kString || size() == 0) return {};
+  return std::u16string_view(reinterpret_cast<const char16_t *>(payload_), size());
+}
+inline JsonItems JsonNode::array() const noexcept {
+  if (tag() != kArray || size() == 0) return {};
+  return JsonItems(reinterpret_cast<const JsonNode *>(payload_), size());
+}
+inline JsonMembers JsonNode::object() const noexcept {
+  if (tag() != kObject || size() == 0) return {};
+  return JsonMembers(reinterpret_cast<const JsonNode *>(payload_), size());
+}
+
+// What json_parse makes: the nodes of one text and the numbers and units they point to.
+// Movable (the arrays move, the nodes' pointers stay valid), not copyable.
+class JsonDocument {
+ public:
+  JsonDocument() = default;
+  JsonDocument(JsonDocument &&) noexcept = default;
+  JsonDocument &operator=(JsonDocument &&) noexcept = default;
+  JsonDocument(const JsonDocument &) = delete;
+  JsonDocument &operator=(const JsonDocument &) = delete;
+
+  // The value of the text (null before a successful parse).
+  const JsonNode &root() const noexcept {
+    static const JsonNode null_node;
+    return nodes_.empty() ? null_node : nodes_.front();
+  }
+
+ private:
+  friend struct JsonNodeAccess;
+  std::vector<JsonNode> nodes_;
+  std::vector<char16_t> units_;
+  std::vector<double> numbers_;
+};
+
+Status json_parse(std::string_view text, const ParseLimits &limits, JsonDocument &out);
+// The same value as a tree (JsonValue), for code that builds or changes values (tests).
 Status json_parse(std::string_view text, const ParseLimits &limits, JsonValue &out);
+JsonValue json_tree(const JsonNode &node);
 
 // stableStringify(value), UTF-8 encoded as TextEncoder would encode it.
 void json_write_canonical(const JsonValue &value, std::string &out);
+void json_write_canonical(const JsonNode &value, std::string &out);
+// stableStringify of a string value.
+void json_write_canonical_string(std::u16string_view value, std::string &out);
 Status json_canonicalize(std::string_view text, const ParseLimits &limits, std::string &out);
 
 // JavaScript's Number::toString(x) (String(x)): shortest round-trip digits,
@@ -272,12 +413,15 @@ std::u16string utf16_from_utf8(std::string_view utf8);
 void utf8_append(std::u16string_view utf16, std::string &out);
 // The UTF-8 of a string value ("" for any other kind).
 std::string json_string_utf8(const JsonValue &value);
+std::string json_string_utf8(const JsonNode &value);
 
 // cojson writes strings that start with "encrypted_U" or "binary_U" raw. When such a
 // string holds a quote, a backslash, a control character or a lone surrogate, two
 // different values can share one canonical text (members folded into the string),
 // so a signature over the text would not pin the value. False for such a value.
 bool json_canonical_is_unambiguous(const JsonValue &value);
+bool json_canonical_is_unambiguous(const JsonNode &value);
+bool json_canonical_is_unambiguous(std::u16string_view string_value);
 
 // Orders members by key (UTF-16 code units) and keeps the last of equal keys.
 void json_sort_members(std::vector<JsonValue::Member> &members);

@@ -14,28 +14,13 @@ constexpr std::u16string_view kind_name(MessageKind kind) {
   return kind == MessageKind::request ? u"request" : u"response";
 }
 
-JsonValue make_object(std::vector<JsonValue::Member> members) {
-  JsonValue object;
-  object.kind = JsonValue::Kind::object;
-  object.object = std::move(members);
-  json_sort_members(object.object);
-  return object;
-}
-
-JsonValue make_string(std::u16string_view s) {
-  JsonValue v;
-  v.kind = JsonValue::Kind::string;
-  v.string = std::u16string(s);
-  return v;
-}
-
 // The id of a message: from its contentPieces and its signer.
 // co_id_of({contentPieces, signerID}) written straight (the keys are in order), with no
 // copy of contentPieces: a copy doubled the memory a large body holds.
 // The same from contentPieces' canonical text, hashed in three parts (no copy of it).
 std::string message_id_of_canonical(std::string_view pieces_canonical, std::string_view signer_id) {
   std::string tail = ",\"signerID\":";
-  json_write_canonical(JsonValue::from_string(signer_id), tail);
+  json_write_canonical_string(utf16_from_utf8(signer_id), tail);
   tail += '}';
   Blake3Stream hasher;
   hasher.update("{\"contentPieces\":");
@@ -44,19 +29,17 @@ std::string message_id_of_canonical(std::string_view pieces_canonical, std::stri
   return hasher.co_id();
 }
 
-std::string message_id(const JsonValue &content_pieces, std::string_view signer_id) {
-  std::string canonical;
-  canonical += "{\"contentPieces\":";
-  json_write_canonical(content_pieces, canonical);
-  canonical += ",\"signerID\":";
-  json_write_canonical(JsonValue::from_string(signer_id), canonical);
-  canonical += '}';
-  return co_id_of_canonical(canonical);
+bool string_equals(const JsonNode *value, std::string_view expected) {
+  return value != nullptr && value->kind() == JsonNode::Kind::string && value->string() == utf16_from_utf8(expected);
 }
 
-bool string_equals(const JsonValue *value, std::string_view expected) {
-  return value != nullptr && value->kind == JsonValue::Kind::string &&
-         value->string == utf16_from_utf8(expected);
+// A member of a piece, a string value written canonically.
+void append_string_member(std::string_view key, std::u16string_view value, std::string &out) {
+  out += '"';
+  out += key;
+  out += "\":";
+  json_write_canonical_string(value, out);
+  out += ',';
 }
 
 }  // namespace
@@ -89,55 +72,59 @@ Status message_sign(std::string_view signer_secret, const MessageSpec &spec, con
 
 Status message_sign(const ExpandedSigner &signer, const MessageSpec &spec, const ParseLimits &limits,
                     std::string &body) {
-  JsonValue value;
+  JsonDocument value;
   Status status = json_parse(spec.value_json, limits, value);
   if (status != Status::ok) return status;
-  if (value.kind != JsonValue::Kind::object) return Status::malformed;
+  if (value.root().kind() != JsonNode::Kind::object) return Status::malformed;
   if (spec.kind == MessageKind::response && spec.in_response_to.empty()) return Status::invalid_argument;
   if (!std::isfinite(spec.created_at)) return Status::invalid_argument;
 
-  std::vector<JsonValue::Member> members;
-  members.emplace_back(u"jazzrpc", make_string(kind_name(spec.kind)));
-  members.emplace_back(u"url", JsonValue::from_string(spec.url));
-  members.emplace_back(u"workerId", JsonValue::from_string(spec.worker_id));
-  members.emplace_back(u"nonce", JsonValue::from_string(spec.nonce));
-  if (spec.kind == MessageKind::response) {
-    members.emplace_back(u"inResponseTo", JsonValue::from_string(spec.in_response_to));
-  }
-  members.emplace_back(u"value", std::move(value));
-  JsonValue content_pieces;
-  content_pieces.kind = JsonValue::Kind::array;
-  content_pieces.array.push_back(make_object(std::move(members)));
-
+  const std::u16string url = utf16_from_utf8(spec.url);
+  const std::u16string worker_id = utf16_from_utf8(spec.worker_id);
+  const std::u16string nonce = utf16_from_utf8(spec.nonce);
+  const std::u16string in_response_to = utf16_from_utf8(spec.in_response_to);
   // A raw encrypted_U/binary_U string that holds a quote, a backslash, a control or a
   // lone surrogate has no canonical text of its own: refused here, as the verifier
   // refuses it, rather than written into text that no longer parses (found by the
   // resign_message fuzz target).
-  if (!json_canonical_is_unambiguous(content_pieces)) return Status::malformed;
+  if (!json_canonical_is_unambiguous(value.root()) || !json_canonical_is_unambiguous(url) ||
+      !json_canonical_is_unambiguous(worker_id) || !json_canonical_is_unambiguous(nonce) ||
+      (spec.kind == MessageKind::response && !json_canonical_is_unambiguous(in_response_to))) {
+    return Status::malformed;
+  }
 
-  std::string pieces_text;
-  json_write_canonical(content_pieces, pieces_text);
-  return envelope_sign(signer, pieces_text, message_id(content_pieces, signer.signer_id), spec.created_at, limits,
-                       body);
+  // contentPieces: one piece, its members written in key order (UTF-16 code units).
+  std::string pieces_text = "[{";
+  if (spec.kind == MessageKind::response) append_string_member("inResponseTo", in_response_to, pieces_text);
+  append_string_member("jazzrpc", kind_name(spec.kind), pieces_text);
+  append_string_member("nonce", nonce, pieces_text);
+  append_string_member("url", url, pieces_text);
+  pieces_text += "\"value\":";
+  json_write_canonical(value.root(), pieces_text);
+  pieces_text += ',';
+  append_string_member("workerId", worker_id, pieces_text);
+  pieces_text.back() = '}';
+  pieces_text += ']';
+  value = JsonDocument();
+  return envelope_sign(signer, pieces_text, message_id_of_canonical(pieces_text, signer.signer_id), spec.created_at,
+                       limits, body);
 }
 
 Status message_verify(std::string_view body, double now, const EnvelopeOptions &options, const MessageSpec &expected,
                       MessageInfo &info) {
   info = MessageInfo{};
-  JsonValue root;
+  JsonDocument root;
   std::string pieces_canonical;  // written once, for the signature and for the id
   Status status = envelope_verify(body, now, options, info.envelope, root, &pieces_canonical);
   if (status != Status::ok) return status;
-  const JsonValue &content_pieces = *root.find(u"contentPieces");
-  if (content_pieces.array.size() != 1 || content_pieces.array[0].kind != JsonValue::Kind::object) {
-    return Status::malformed;
-  }
-  const JsonValue &piece = content_pieces.array[0];
-  const JsonValue *value = piece.find(u"value");
-  const JsonValue *nonce = piece.find(u"nonce");
+  const JsonItems content_pieces = root.root().find(u"contentPieces")->array();
+  if (content_pieces.size() != 1 || content_pieces[0].kind() != JsonNode::Kind::object) return Status::malformed;
+  const JsonNode &piece = content_pieces[0];
+  const JsonNode *value = piece.find(u"value");
+  const JsonNode *nonce = piece.find(u"nonce");
   if (!string_equals(piece.find(u"jazzrpc"), expected.kind == MessageKind::request ? "request" : "response") ||
-      value == nullptr || value->kind != JsonValue::Kind::object || nonce == nullptr ||
-      nonce->kind != JsonValue::Kind::string) {
+      value == nullptr || value->kind() != JsonNode::Kind::object || nonce == nullptr ||
+      nonce->kind() != JsonNode::Kind::string) {
     return Status::malformed;
   }
   if (!string_equals(piece.find(u"url"), expected.url)) return Status::wrong_route;

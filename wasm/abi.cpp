@@ -34,7 +34,16 @@ using namespace jazzrpc;
 
 namespace {
 
-std::string g_output;
+// The output buffer. An output of up to small_output_bytes is copied into one block
+// reserved by jazzrpc_init, before any body was read, and kept: allocated afresh, such a
+// small block, held until the next output, landed amid the blocks a large body had just
+// freed and split the space the next large body needed (wasm memory grew by a megabyte
+// on the second 1 MiB body, issue 17.6). A larger output has a block of its own, freed by
+// the next output or wipe.
+constexpr size_t small_output_bytes = 4096;
+std::string g_small_output;
+std::string g_large_output;
+std::string *g_output = &g_small_output;
 std::vector<std::unique_ptr<ReplaySet>> g_replay_sets;
 
 // Open signers: a worker's secret decoded and expanded once (its 64-byte libsodium
@@ -71,10 +80,23 @@ struct StackWipe {
 
 int fail(Status status) { return -static_cast<int>(status); }
 
+void wipe_output() {
+  sodium_memzero(g_output->data(), g_output->size());
+  g_output->clear();
+  g_large_output = std::string();
+  g_output = &g_small_output;
+}
+
 int output(std::string text) {
-  sodium_memzero(g_output.data(), g_output.size());
-  g_output = std::move(text);
-  return static_cast<int>(g_output.size());
+  wipe_output();
+  if (text.size() <= g_small_output.capacity()) {
+    g_small_output.assign(text);
+    sodium_memzero(text.data(), text.size());  // may hold a secret (keygen)
+  } else {
+    g_large_output = std::move(text);
+    g_output = &g_large_output;
+  }
+  return static_cast<int>(g_output->size());
 }
 
 // text is taken by reference: a by-value parameter could be moved from before the call
@@ -108,8 +130,8 @@ std::string keypair_json(const SignerKeypair &keypair) {
   return out;
 }
 
-std::string utf8_of_member(const JsonValue &object, std::u16string_view key) {
-  const JsonValue *v = object.find(key);
+std::string utf8_of_member(const JsonNode &object, std::u16string_view key) {
+  const JsonNode *v = object.find(key);
   return v != nullptr ? json_string_utf8(*v) : std::string();
 }
 
@@ -123,10 +145,11 @@ EnvelopeOptions envelope_options(double window_ms, double skew_ms, size_t max_by
 
 // Reads a message spec (see jazzrpc_abi.h) into spec.
 Status parse_message_spec(std::string_view text, MessageSpec &spec) {
-  JsonValue root;
-  const Status status = json_parse(text, ParseLimits{}, root);
+  JsonDocument doc;
+  const Status status = json_parse(text, ParseLimits{}, doc);
   if (status != Status::ok) return status;
-  if (root.kind != JsonValue::Kind::object) return Status::invalid_argument;
+  const JsonNode &root = doc.root();
+  if (root.kind() != JsonNode::Kind::object) return Status::invalid_argument;
   const std::string kind = utf8_of_member(root, u"kind");
   if (kind != "request" && kind != "response") return Status::invalid_argument;
   spec.kind = kind == "request" ? MessageKind::request : MessageKind::response;
@@ -134,9 +157,9 @@ Status parse_message_spec(std::string_view text, MessageSpec &spec) {
   spec.worker_id = utf8_of_member(root, u"workerId");
   spec.in_response_to = utf8_of_member(root, u"inResponseTo");
   spec.nonce = utf8_of_member(root, u"nonce");
-  if (const JsonValue *value = root.find(u"value")) json_write_canonical(*value, spec.value_json);
-  const JsonValue *created_at = root.find(u"createdAt");
-  spec.created_at = created_at != nullptr && created_at->kind == JsonValue::Kind::number ? created_at->number : NAN;
+  if (const JsonNode *value = root.find(u"value")) json_write_canonical(*value, spec.value_json);
+  const JsonNode *created_at = root.find(u"createdAt");
+  spec.created_at = created_at != nullptr && created_at->kind() == JsonNode::Kind::number ? created_at->number() : NAN;
   return Status::ok;
 }
 
@@ -201,14 +224,12 @@ void jazzrpc_free(void *ptr, size_t len) {
   std::free(ptr);
 }
 
-const uint8_t *jazzrpc_output_ptr(void) { return reinterpret_cast<const uint8_t *>(g_output.data()); }
-size_t jazzrpc_output_len(void) { return g_output.size(); }
-void jazzrpc_output_wipe(void) {
-  sodium_memzero(g_output.data(), g_output.size());
-  g_output.clear();
-}
+const uint8_t *jazzrpc_output_ptr(void) { return reinterpret_cast<const uint8_t *>(g_output->data()); }
+size_t jazzrpc_output_len(void) { return g_output->size(); }
+void jazzrpc_output_wipe(void) { wipe_output(); }
 
 int jazzrpc_init(void) {
+  g_small_output.reserve(small_output_bytes);
 #ifdef __EMSCRIPTEN__
   randombytes_set_implementation(&g_host_random);
   return 0;
@@ -292,11 +313,11 @@ int jazzrpc_sign_verify_detached(const uint8_t *sig, size_t sig_len, const uint8
 
 // The canonical text of a message to sign or verify; refuses values whose text is ambiguous.
 Status signable_canonical(std::string_view json, std::string &canonical) {
-  JsonValue value;
-  const Status status = json_parse(json, ParseLimits{}, value);
+  JsonDocument doc;
+  const Status status = json_parse(json, ParseLimits{}, doc);
   if (status != Status::ok) return status;
-  if (!json_canonical_is_unambiguous(value)) return Status::malformed;
-  json_write_canonical(value, canonical);
+  if (!json_canonical_is_unambiguous(doc.root())) return Status::malformed;
+  json_write_canonical(doc.root(), canonical);
   return Status::ok;
 }
 

@@ -42,15 +42,16 @@ Status verify_at(std::string_view body, double now, const EnvelopeOptions &optio
 
 // ok means: this signer signed this hash, recomputed here from the parsed body.
 void check_signature(std::string_view body, const EnvelopeOptions &options, const EnvelopeInfo &info) {
-  JsonValue root;
-  FUZZ_CHECK(json_parse(body, options.limits, root) == Status::ok);
-  const JsonValue *pieces = root.find(u"contentPieces");
-  const JsonValue *id = root.find(u"id");
-  const JsonValue *signer = root.find(u"signerID");
-  const JsonValue *token = root.find(u"authToken");
+  JsonDocument doc;
+  FUZZ_CHECK(json_parse(body, options.limits, doc) == Status::ok);
+  const JsonNode &root = doc.root();
+  const JsonNode *pieces = root.find(u"contentPieces");
+  const JsonNode *id = root.find(u"id");
+  const JsonNode *signer = root.find(u"signerID");
+  const JsonNode *token = root.find(u"authToken");
   FUZZ_CHECK(pieces != nullptr && id != nullptr && signer != nullptr && token != nullptr);
   FUZZ_CHECK(json_canonical_is_unambiguous(*pieces));
-  const std::string hash = envelope_signed_hash(*pieces, *id, info.created_at, *signer);
+  const std::string hash = envelope_signed_hash(*pieces, id->string(), info.created_at, signer->string());
   FUZZ_CHECK(verify_canonical(json_string_utf8(*token), quoted_hash_message(hash), info.signer_id) == Status::ok);
 }
 
