@@ -11,7 +11,7 @@ export const REQUIRED_EXPORTS = [
   "jazzrpc_message_sign", "jazzrpc_message_verify", "jazzrpc_auth_token_create", "jazzrpc_auth_token_parse",
   "jazzrpc_auth_token_verify", "jazzrpc_replay_create", "jazzrpc_replay_destroy", "jazzrpc_replay_claim",
   "jazzrpc_replay_count", "jazzrpc_replay_bytes", "jazzrpc_replay_release", "jazzrpc_signer_open", "jazzrpc_signer_close",
-  "jazzrpc_signer_id", "jazzrpc_signer_message_sign",
+  "jazzrpc_signer_id", "jazzrpc_signer_message_sign", "jazzrpc_jazz_message_verify",
 ];
 
 /** The core's status codes the glue tells apart (errors.js has the whole table: code, HTTP status, message). */
