@@ -188,6 +188,10 @@ if (!skip.has("exactly")) {
   step("handle() with exactly once: postgresExactlyOnce over PGlite and PostgreSQL beside the memory guard");
   results.exactly_once = part("handle-exactly-once.mjs", [], { optional: true });
 }
+if (!skip.has("telemetry")) {
+  step("telemetry on / off: handle() on the memory guard with OpenTelemetry's SDK registered, and without");
+  results.telemetry = part("telemetry.mjs", [], { optional: true });
+}
 results.seconds = round((Date.now() - started) / 1000);
 
 const { rows, targets, table } = render(results);
@@ -385,6 +389,10 @@ function render(results) {
   if (h.ours_node_1) {
     const r = h.ours_node_1.lastToFirstSlice;
     target("ours stays flat: last 2,000-request slice / first (one at a time)", r, 0.9, r >= 0.9);
+  }
+  if (results.telemetry?.ratio) {
+    const r = results.telemetry.ratio;
+    target("telemetry on ÷ off: handle()'s time per request on the memory guard, one process (paired chunks)", r, 1.05, r <= 1.05);
   }
 
   // ---- Markdown --------------------------------------------------------------------

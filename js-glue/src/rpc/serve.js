@@ -129,7 +129,7 @@ async function serveRequest(route, source, worker, handler, opts, trace) {
   } else if (usesCoValues(route.request) || usesCoValues(route.response)) {
     throw new Error("handle(): CoValue schemas need a jazz-tools Account as worker");
   }
-  const value = jazzWorker ? undefined : await step(trace, "schema", () => requestValue(route, verdict));
+  const value = jazzWorker ? undefined : await requestValue(route, verdict);
   const madeBy = jazzWorker ? jazzRequest.madeBy : Object.freeze({ id: verdict.madeBy, signerID: verdict.signerID });
   // The verified signer's rate limit, counted by the guard with the claim (rate-limit.js).
   const rate = opts.rateLimit === undefined ? null : await rateLimitOf(opts.rateLimit, madeBy, jazzWorker ? jazzRequest.value : value, route.path);

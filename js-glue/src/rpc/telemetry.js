@@ -14,10 +14,11 @@
 // look at the api's global providers per request, and the plain path.
 //
 // What a request records (names stable; README "Telemetry"):
-//   span jazzrpc.handle (server) > jazzrpc.verify, jazzrpc.schema, jazzrpc.guard.claim,
-//     jazzrpc.handler, jazzrpc.sign, jazzrpc.guard.complete (or .lookup, .release,
-//     .transaction); attributes jazzrpc.route, jazzrpc.request_id,
-//     http.response.status_code, jazzrpc.reason, jazzrpc.replayed
+//   span jazzrpc.handle (server) > jazzrpc.verify, jazzrpc.guard.claim, jazzrpc.handler,
+//     jazzrpc.sign, jazzrpc.guard.complete (or .lookup, .release, .transaction);
+//     attributes jazzrpc.route, jazzrpc.request_id, http.response.status_code,
+//     jazzrpc.reason (a refusal's: ERR_SCHEMA for a schema failure), jazzrpc.replayed.
+//     The handler and the guard run in their span's context (their own spans nest).
 //   span jazzrpc.send (client) > jazzrpc.attempt per POST (jazzrpc.attempt: its number)
 //   metrics: see instrumentsOf().
 
@@ -105,13 +106,11 @@ function recorderOf(tracerProvider, meterProvider) {
 
 // Guard latency buckets, in seconds: from 50 µs (memory) to 5 s (guardTimeoutMs's default).
 const GUARD_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const BYTES_BUCKETS = [128, 256, 512, 1024, 4096, 16384, 65536, 262144, 1048576];
 
 function instrumentsOf(meter) {
   return {
     requests: meter.createCounter("jazzrpc.server.requests", { description: "Requests answered by handle(), by route, status, reason and replayed" }),
-    duration: meter.createHistogram("jazzrpc.server.duration", { unit: "s", description: "Time to answer a request", advice: { explicitBucketBoundaries: REQUEST_BUCKETS } }),
     replays: meter.createCounter("jazzrpc.server.replays", { description: "Requests answered from a stored answer (X-Jazz-Replayed)" }),
     conflicts: meter.createCounter("jazzrpc.server.conflicts", { description: "409 ERR_BEING_HANDLED: a copy of the request arrived while the first ran" }),
     rateLimited: meter.createCounter("jazzrpc.server.rate_limited", { description: "429 ERR_RATE_LIMITED answers" }),
@@ -164,7 +163,6 @@ class RequestTrace {
     this.recorder = recorder;
     this.api = recorder.api;
     this.attributes = attributes;
-    this.started = now();
     const parent = this.api.context.active();
     if (recorder.tracer) {
       const nested = kind === SPAN_KIND_SERVER && this.api.trace.getSpan(parent) !== undefined;
@@ -182,11 +180,13 @@ class RequestTrace {
 
   /** A child span around fn (sync or async); a guard's operation also goes to jazzrpc.guard.duration. */
   step(name, fn) {
-    const started = now();
+    const guard = name.startsWith("guard.");
+    const timed = guard && this.recorder.metrics !== undefined;
+    const started = timed ? now() : 0;
     const span = this.recorder.tracer?.startSpan(`jazzrpc.${name}`, { kind: SPAN_KIND_INTERNAL }, this.context);
     const done = (error) => {
-      if (this.recorder.metrics && name.startsWith("guard.")) {
-        this.recorder.metrics.guard.record((now() - started) / 1000, { "jazzrpc.route": this.attributes["jazzrpc.route"], "jazzrpc.guard.operation": name.slice(6), "jazzrpc.guard.failed": error !== undefined });
+      if (timed) {
+        this.recorder.metrics.guard.record((now() - started) / 1000, { "jazzrpc.route": this.attributes["jazzrpc.route"], "jazzrpc.guard.operation": name.slice(6) });
       }
       if (span === undefined) return;
       if (error !== undefined) {
@@ -199,7 +199,8 @@ class RequestTrace {
     };
     let result;
     try {
-      result = span === undefined ? fn() : this.api.context.with(this.api.trace.setSpan(this.context, span), fn);
+      // The handler's and the guard's own spans (an app's, a database client's) nest under theirs.
+      result = span === undefined || !(guard || name === "handler") ? fn() : this.api.context.with(this.api.trace.setSpan(this.context, span), fn);
     } catch (error) {
       done(error);
       throw error;
@@ -246,7 +247,6 @@ class ServerTrace extends RequestTrace {
     const attributes = { "jazzrpc.route": route, "http.response.status_code": status, "jazzrpc.replayed": replayed };
     if (reason !== undefined) attributes["jazzrpc.reason"] = reason;
     m.requests.add(1, attributes);
-    m.duration.record((now() - this.started) / 1000, { "jazzrpc.route": route, "http.response.status_code": status });
     if (replayed) m.replays.add(1, { "jazzrpc.route": route, "http.response.status_code": status });
     if (status === 409 && reason === "ERR_BEING_HANDLED") m.conflicts.add(1, { "jazzrpc.route": route });
     if (status === 429 && reason === "ERR_RATE_LIMITED") m.rateLimited.add(1, { "jazzrpc.route": route });
