@@ -70,3 +70,88 @@ export async function boundaryScenario({ route, post, makeOwner, requests, perMs
   assert.ok(later.every((o) => o.replayed === null), "ran now, not replayed");
   assert.equal(runs(), requests + 1 + 3);
 }
+
+/** Runs tasks with at most `limit` in flight; resolves to their results in order. */
+export async function pool(tasks, limit) {
+  const results = new Array(tasks.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      results[i] = await tasks[i]();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, lane));
+  return results;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * Issue 19.2: `signers` signers send `perSigner` requests each, interleaved, at most
+ * `concurrency` in flight, to `post(i, body)` (spread over the servers under test). Each
+ * signer gets exactly `requests` 200s (the burst runs well within `perMs`), the rest 429
+ * ERR_RATE_LIMITED with a Retry-After; honoured, a refused body succeeds. Then one
+ * signer's burst against a quiet signer's answers, as a ratio of medians. Resolves to
+ * the figures for the report.
+ */
+export async function burstScenario({ route, post, runs, makeOwner, signers = 10, perSigner = 100, requests, perMs, concurrency = 32 }) {
+  const owners = Array.from({ length: signers }, makeOwner);
+  const bodies = await Promise.all(owners.map((owner, s) => bodiesOf(route, owner, perSigner, `s${s}`)));
+  // Interleaved: request k of every signer, then k + 1.
+  const order = [];
+  for (let k = 0; k < perSigner; k++) for (let s = 0; s < signers; s++) order.push({ s, body: bodies[s][k].body });
+  const started = Date.now();
+  const outcomes = await pool(order.map(({ body }, i) => async () => outcomeOf(await post(i, body))), concurrency);
+  const took = Date.now() - started;
+  assert.ok(took < perMs, `the burst took ${took} ms, not within one window of ${perMs} ms: the machine is too slow for this check`);
+  const bySigner = Array.from({ length: signers }, () => ({ ok: 0, limited: [], other: [] }));
+  outcomes.forEach((o, i) => {
+    const mine = bySigner[order[i].s];
+    if (o.status === 200) mine.ok++;
+    else if (o.status === 429) mine.limited.push({ o, body: order[i].body });
+    else mine.other.push(`${o.status} ${o.json?.reason ?? ""} ${o.json?.message ?? ""}`);
+  });
+  for (const [s, mine] of bySigner.entries()) {
+    assert.deepEqual(mine.other, [], `signer ${s}: only 200s and 429s`);
+    assert.equal(mine.ok, requests, `signer ${s}: exactly its limit of 200s`);
+    assert.equal(mine.limited.length, perSigner - requests);
+    for (const { o } of mine.limited) {
+      assert.equal(o.json?.reason, "ERR_RATE_LIMITED");
+      const seconds = Number(o.retryAfter);
+      assert.ok(Number.isInteger(seconds) && seconds >= 1 && seconds <= Math.ceil(perMs / 1000), `Retry-After ${o.retryAfter}`);
+    }
+  }
+  assert.equal(await runs(), signers * requests, "the handler ran once per request let in");
+  // Honoured, Retry-After lets the same body in: one refused body per signer, after the
+  // longest Retry-After any of its refusals gave (by then its oldest slot is free).
+  const wait = Math.max(...bySigner.flatMap((m) => m.limited.map(({ o }) => Number(o.retryAfter))));
+  await sleep(wait * 1000);
+  const later = await Promise.all(bySigner.map((m, s) => post(s, m.limited.at(-1).body).then(outcomeOf)));
+  assert.deepEqual(later.map((o) => o.status), bySigner.map(() => 200), "each refused body succeeds after its Retry-After");
+  assert.equal(await runs(), signers * requests + signers);
+
+  // One signer's burst and a quiet signer's answers: the quiet signer's median latency
+  // while a limited signer bursts (concurrency 8), over its median alone.
+  const quiet = makeOwner();
+  const loud = makeOwner();
+  const quietBodies = await bodiesOf(route, quiet, 2 * 12, "q");
+  const loudBodies = await bodiesOf(route, loud, 200, "l");
+  const timed = async (body, i) => {
+    const t0 = performance.now();
+    const o = await outcomeOf(await post(i, body));
+    assert.equal(o.status, 200, "the quiet signer is never refused");
+    return performance.now() - t0;
+  };
+  const alone = [];
+  for (let i = 0; i < 12; i++) alone.push(await timed(quietBodies[i].body, i));
+  let bursting = true;
+  const burst = pool(loudBodies.map((p, i) => async () => (bursting ? outcomeOf(await post(i, p.body)) : null)), 8);
+  const during = [];
+  for (let i = 12; i < 24; i++) during.push(await timed(quietBodies[i].body, i));
+  bursting = false;
+  const loudOutcomes = (await burst).filter(Boolean);
+  assert.ok(loudOutcomes.filter((o) => o.status === 429).length > 0, "the loud signer was limited during the measurement");
+  const ratio = median(during) / median(alone);
+  return { took, wait, aloneMs: median(alone), duringMs: median(during), ratio, loudSent: loudOutcomes.length };
+}

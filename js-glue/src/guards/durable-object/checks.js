@@ -3,6 +3,7 @@
 // Each throws a TypeError with the message the caller (or a batch's { error }) gets.
 
 import { holdUntil } from "../claim.js";
+import { checkRate } from "../../rpc/rate-limit.js";
 
 const MAX_ID_LENGTH = 512;
 /** Operations per batch RPC, at most. */
@@ -17,16 +18,17 @@ export function checkClaim(id, expiresAt) {
 
 const isAnswer = (a) => a !== null && typeof a === "object" && Number.isInteger(a.status) && typeof a.body === "string";
 
-/** begin()'s options checked: { hold, keepUntil, leaseMs, lapsedAnswer, answerTtlMs } with hold = expiresAt + skewMs. */
+/** begin()'s options checked: { hold, keepUntil, leaseMs, lapsedAnswer, answerTtlMs, rate } with hold = expiresAt + skewMs (rate: null or { key, requests, perMs }). */
 export function beginOptions(expiresAt, options, skewMs) {
   const { leaseMs, keepUntil, lapsedAnswer, answerTtlMs } = options ?? {};
+  const rate = checkRate(options?.rate, "claim");
   const hold = options?.holdUntil ?? holdUntil(expiresAt, skewMs);
   if (!Number.isFinite(hold) || hold < expiresAt) throw new TypeError("claim: holdUntil must be a finite number of ms, at least expiresAt");
   if (keepUntil !== undefined && !Number.isFinite(keepUntil)) throw new TypeError("claim: keepUntil must be a finite number of ms");
   if (leaseMs !== undefined && !(Number.isFinite(leaseMs) && leaseMs > 0)) throw new TypeError("claim: leaseMs must be a positive number of ms");
   if (lapsedAnswer !== undefined && lapsedAnswer !== null && !isAnswer(lapsedAnswer)) throw new TypeError("claim: lapsedAnswer must be { status, headers, body }");
   checkTtl(answerTtlMs);
-  return { hold, keepUntil: Math.max(hold, keepUntil ?? -Infinity), leaseMs, lapsedAnswer: lapsedAnswer ?? undefined, answerTtlMs };
+  return { hold, keepUntil: Math.max(hold, keepUntil ?? -Infinity), leaseMs, lapsedAnswer: lapsedAnswer ?? undefined, answerTtlMs, rate };
 }
 
 /** Until when complete() keeps an answer: the later of keepUntil and now + answerTtlMs (either may be absent). */

@@ -5,9 +5,12 @@
 // DEFERRED below.
 
 import { FIRST, RUNNING, SEEN, done } from "../claim.js";
+import { limited } from "../../rpc/rate-limit.js";
 import { CHUNKS, CHUNK_BYTES, createChunkTable, readChunks, writeChunks } from "./answer-chunks.js";
 
 const TABLE = "jazzrpc_claimed";
+/** The rate limits' windows: one row per id counted, (key, id, at, until = at + perMs). */
+const RATE = "jazzrpc_rate";
 /** Rows (and their chunks) one sweep deletes at most; the alarm runs again at once while more are due. */
 export const SWEEP_ROWS = 500;
 
@@ -37,6 +40,23 @@ export class ClaimTable {
     if (!columns.has("keep_until")) sql.exec(`UPDATE ${TABLE} SET keep_until = expires_at WHERE keep_until IS NULL`);
     sql.exec(`CREATE INDEX IF NOT EXISTS ${TABLE}_keep_until ON ${TABLE} (keep_until)`);
     createChunkTable(sql);
+    sql.exec(`CREATE TABLE IF NOT EXISTS ${RATE} (key TEXT NOT NULL, id TEXT NOT NULL, at REAL NOT NULL, until REAL NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID`);
+    sql.exec(`CREATE INDEX IF NOT EXISTS ${RATE}_until ON ${RATE} (until)`);
+  }
+
+  /**
+   * Counts id in key's sliding window at now: 0 when counted (or counted already: an id
+   * counts once per window), else the ms until the oldest time leaves the window (nothing
+   * written). The rows that left the window are deleted first. Run it inside the
+   * transaction of the claim it counts.
+   */
+  take(key, id, requests, perMs, now) {
+    this.#sql.exec(`DELETE FROM ${RATE} WHERE key = ? AND at <= ?`, key, now - perMs);
+    const row = this.#sql.exec(`SELECT COUNT(*) AS n, MIN(at) AS oldest, COALESCE(SUM(id = ?), 0) AS mine FROM ${RATE} WHERE key = ?`, id, key).one();
+    if (row.mine > 0) return 0;
+    if (row.n >= requests) return row.oldest + perMs - now;
+    this.#sql.exec(`INSERT INTO ${RATE} (key, id, at, until) VALUES (?, ?, ?, ?)`, key, id, now, now + perMs);
+    return 0;
   }
 
   /** Writes a first claim; false when a row that is still held (keep_until >= now) has the id. */
@@ -98,9 +118,22 @@ export class ClaimTable {
     return done(this.#answerOf(id, row));
   }
 
-  /** First claim, or the state of the earlier one (exactlyOnce: no lease). */
-  begin(id, expiresAt, keepUntil, now) {
-    return this.insert(id, expiresAt, keepUntil, null, now) ? FIRST : this.state(id, now);
+  /**
+   * First claim, or the state of the earlier one (exactlyOnce: no lease). With `rate`, a
+   * first claim is counted in its window, or undone and answered LIMITED-style
+   * ({ state: "limited", retryAfterMs }).
+   */
+  begin(id, expiresAt, keepUntil, now, rate) {
+    if (!this.insert(id, expiresAt, keepUntil, null, now)) return this.state(id, now);
+    return rate ? this.counted(id, rate, now) : FIRST;
+  }
+
+  /** A first claim of id, counted in rate's window; over the limit, the claim is deleted and { state: "limited" } answered. */
+  counted(id, rate, now) {
+    const wait = this.take(rate.key, id, rate.requests, rate.perMs, now);
+    if (wait <= 0) return FIRST;
+    this.release(id);
+    return limited(wait);
   }
 
   /** Stores an answer for a held row, in its row or in chunks; several statements: run inside a transaction. */
@@ -140,12 +173,15 @@ export class ClaimTable {
   sweep(now, limit = SWEEP_ROWS) {
     const due = `SELECT id FROM ${TABLE} WHERE keep_until < ? ORDER BY keep_until, id LIMIT ?`;
     this.#sql.exec(`DELETE FROM ${CHUNKS} WHERE id IN (${due})`, now, limit);
-    return this.#sql.exec(`DELETE FROM ${TABLE} WHERE id IN (${due})`, now, limit).rowsWritten;
+    const swept = this.#sql.exec(`DELETE FROM ${TABLE} WHERE id IN (${due})`, now, limit).rowsWritten;
+    // The windows' rows whose time has passed (a key's own rows also go at its next count).
+    const rates = this.#sql.exec(`DELETE FROM ${RATE} WHERE (key, id) IN (SELECT key, id FROM ${RATE} WHERE until < ? ORDER BY until LIMIT ?)`, now, limit);
+    return Math.max(swept, rates.rowsWritten);
   }
 
-  /** When the next row is due to be swept (its keep_until), or null. */
+  /** When the next row is due to be swept (its keep_until, or a window row's until), or null. */
   nextExpiry() {
-    return this.#sql.exec(`SELECT MIN(keep_until) AS next FROM ${TABLE}`).one().next;
+    return this.#sql.exec(`SELECT MIN(next) AS next FROM (SELECT MIN(keep_until) AS next FROM ${TABLE} UNION ALL SELECT MIN(until) FROM ${RATE})`).one().next;
   }
 
   counts(now) {

@@ -4,6 +4,7 @@
 
 import { SEEN, holdUntil, skewOption } from "../claim.js";
 import { checkClaim, keepOption } from "./checks.js";
+import { checkRate } from "../../rpc/rate-limit.js";
 import { ClaimTable } from "./claim-table.js";
 
 /**
@@ -23,6 +24,14 @@ import { ClaimTable } from "./claim-table.js";
  * Rows past their time are swept as claims arrive, at most `sweepRows` (100) per
  * sweepEveryMs (1 s); an object that gets no claims keeps them until `sweep()` is
  * called (say, from the object's own alarm).
+ *
+ * Rate limits (the route's `rateLimit`): a sliding window log per key in the table
+ * jazzrpc_rate of this object's SQLite (one row per id counted: key, id, at, until),
+ * counted by begin() in the claim's own transaction (a duplicate is answered its state,
+ * not counted; a first claim over the limit is undone and answered { state: "limited" }).
+ * The windows are this object's: every request the object handles is counted there,
+ * which is exact for a signer whose requests all go to it (say, per event). Rows leave
+ * with their key's next count or the sweep, past at + perMs; at most `requests` per key.
  * @param {{ storage: { sql: any, transactionSync: (fn: () => any) => any } }} ctx the object's state
  * @param {{ sweepEveryMs?: number, sweepRows?: number, skewMs?: number, now?: () => number }} [options]
  */
@@ -37,6 +46,8 @@ export function exactlyOnce(ctx, options = {}) {
   let sweptAt = -Infinity;
   const sweep = (limit = sweepRows) => ctx.storage.transactionSync(() => table.sweep(now(), limit));
   return Object.freeze({
+    /** Counts rate limits (begin()'s `rate`), in this object's SQLite, in the claim's transaction. */
+    rateLimits: true,
     transaction: (fn) => ctx.storage.transactionSync(fn),
     /** Inside the transaction: the first claim, or the earlier claim's state; an expired id is seen. */
     begin(id, expiresAt, opts) {
@@ -50,7 +61,7 @@ export function exactlyOnce(ctx, options = {}) {
       const hold = holdUntil(expiresAt, skewMs);
       const keepUntil = opts?.keepUntil;
       if (keepUntil !== undefined && !Number.isFinite(keepUntil)) throw new TypeError("claim: keepUntil must be a finite number of ms");
-      return table.begin(id, expiresAt, Math.max(hold, keepUntil ?? -Infinity), t);
+      return table.begin(id, expiresAt, Math.max(hold, keepUntil ?? -Infinity), t, checkRate(opts?.rate, "exactlyOnce"));
     },
     /** Inside the transaction: stores the answer (null: done, not stored), kept until keepUntil at least. */
     complete: (id, answer, opts) => table.complete(id, answer, keepOption(opts, now())),

@@ -7,6 +7,7 @@ import * as workers from "cloudflare:workers";
 import { getCore } from "../../core/wasm.js";
 import { DEFAULT_SKEW_MS, FIRST, SEEN } from "../claim.js";
 import { MAX_BATCH, beginOptions, checkClaim, checkLease, keepOption } from "./checks.js";
+import { checkRate } from "../../rpc/rate-limit.js";
 import { ClaimTable, SWEEP_ROWS } from "./claim-table.js";
 
 const { DurableObject } = workers;
@@ -63,7 +64,7 @@ export class ReplayGuardDurableObject extends DurableObject {
   // Memory first: an id this instance has not seen is new unless a row from before a
   // restart holds it. The sweep alarm is set first, then the row is written by one
   // statement, and the memory claim is undone by the caller if the transaction fails.
-  #begin(id, expiresAt, { hold, keepUntil, leaseMs, lapsedAnswer, answerTtlMs }, now, claimed, budget) {
+  #begin(id, expiresAt, { hold, keepUntil, leaseMs, lapsedAnswer, answerTtlMs, rate }, now, claimed, budget) {
     if (hold < now) {
       const state = this.#table.state(id, now, undefined, budget);
       if (state !== SEEN) return state;
@@ -75,10 +76,37 @@ export class ReplayGuardDurableObject extends DurableObject {
     if (this.#set.claim(id, hold, now)) {
       claimed.push(id);
       this.#schedule(keepUntil);
-      if (this.#table.insert(id, expiresAt, keepUntil, leaseMs === undefined ? null : now + leaseMs, now)) return FIRST;
+      if (this.#table.insert(id, expiresAt, keepUntil, leaseMs === undefined ? null : now + leaseMs, now)) {
+        if (!rate) return FIRST;
+        // Counted in the same transaction; over the limit the row goes and the id is not claimed.
+        const state = this.#table.counted(id, rate, now);
+        if (state === FIRST) this.#schedule(now + rate.perMs);
+        else this.#set.release(id);
+        return state;
+      }
     }
     // A lapsed answer is kept as a stored answer is: answerTtlMs from now, on this clock.
     return this.#table.state(id, now, { lapsedAnswer, keepUntil: Math.max(keepUntil, now + (answerTtlMs ?? 0)) }, budget);
+  }
+
+  /**
+   * Counts a first claim made in another shard's object in this object's window of
+   * rate.key (the shard the key hashes to): { counted: true }, or { retryAfterMs } over
+   * the limit (nothing written). An id counts once per window.
+   * @param {string} id
+   * @param {{ key: string, requests: number, perMs: number }} rate
+   */
+  limit(id, rate) {
+    checkClaim(id);
+    checkRate(rate, "limit");
+    return this.ctx.storage.transactionSync(() => this.#limit(id, rate, Date.now()));
+  }
+
+  #limit(id, rate, now) {
+    const wait = this.#table.take(rate.key, id, rate.requests, rate.perMs, now);
+    if (wait > 0) return { retryAfterMs: wait };
+    this.#schedule(now + rate.perMs);
+    return { counted: true };
   }
 
   /** True for the first claim of an id only (the first interface). */
@@ -121,7 +149,8 @@ export class ReplayGuardDurableObject extends DurableObject {
    * Several operations in one call, applied in order in one synchronous turn and one
    * SQLite transaction: `{ op: "begin", id, expiresAt, holdUntil?, keepUntil?, leaseMs?,
    * lapsedAnswer? }`, `{ op: "complete", id, answer, keepUntil? }`, `{ op: "renew", id,
-   * leaseMs }`, `{ op: "lookup", id }` or `{ op: "release", id }`, at most 128. Answers
+   * leaseMs }`, `{ op: "lookup", id }`, `{ op: "release", id }` or `{ op: "limit", id, rate }`
+   * (a begin may carry `rate: { key, requests, perMs }` too), at most 128. Answers
    * one result per operation, in order: what the single call would have answered, or
    * `{ error }` for an operation refused by the checks (the others still run). Stored
    * answers given back are bounded to 8 MiB per call: past it, a begin or lookup that
@@ -161,8 +190,11 @@ export class ReplayGuardDurableObject extends DurableObject {
       } else if (kind === "renew") {
         checkClaim(op.id);
         checkLease(op.leaseMs);
+      } else if (kind === "limit") {
+        checkClaim(op.id);
+        checkRate(op.rate, "limit");
       } else {
-        throw new TypeError('batch: each operation is { op: "begin" | "complete" | "renew" | "lookup" | "release", id, … }');
+        throw new TypeError('batch: each operation is { op: "begin" | "complete" | "renew" | "lookup" | "release" | "limit", id, … }');
       }
     } catch (error) {
       return { error: error.message };
@@ -170,6 +202,7 @@ export class ReplayGuardDurableObject extends DurableObject {
     const { id } = op;
     if (kind === "complete") return this.#table.complete(id, op.answer, keepOption(op, now));
     if (kind === "renew") return this.#table.renew(id, now + op.leaseMs);
+    if (kind === "limit") return this.#limit(id, op.rate, now);
     if (kind === "lookup") return this.#table.state(id, now, undefined, budget);
     if (kind === "release") {
       const inMemory = this.#set.release(id);

@@ -2,7 +2,8 @@
 // guard (namespace, name, shards): a lane per shard (lane.js) and the ids this isolate
 // claimed (local-ids.js). See guards/durable-object.js for how the two work together.
 
-import { RUNNING, SEEN, done, holdUntil } from "../claim.js";
+import { FIRST, RUNNING, SEEN, done, holdUntil } from "../claim.js";
+import { limited } from "../../rpc/rate-limit.js";
 import { Lane } from "./lane.js";
 import { LocalIds } from "./local-ids.js";
 import { shardOf } from "./shards.js";
@@ -33,8 +34,7 @@ class IsolateGuard {
     this.#shards = shards;
   }
 
-  #lane(id) {
-    const index = this.#shards === 1 ? 0 : shardOf(String(id), this.#shards);
+  #lane(id, index = this.#shards === 1 ? 0 : shardOf(String(id), this.#shards)) {
     return (this.#lanes[index] ??= new Lane(this.#namespace, `${this.#name}:${index}`));
   }
 
@@ -43,18 +43,43 @@ class IsolateGuard {
     if (typeof expiresAt === "number" && expiresAt < now) return SEEN; // the route refused it already: this only ever refuses
     const known = this.#local.get(id, now);
     if (known !== undefined && (known.done || known.leaseUntil >= now)) return known.done ? done(known.answer) : RUNNING;
-    const { leaseMs, keepUntil, lapsedAnswer, answerTtlMs } = options ?? {};
+    const { leaseMs, keepUntil, lapsedAnswer, answerTtlMs, rate } = options ?? {};
     const op = { op: "begin", id, expiresAt, holdUntil: typeof expiresAt === "number" ? holdUntil(expiresAt, skewMs) : expiresAt };
     if (leaseMs !== undefined) op.leaseMs = leaseMs;
     if (keepUntil !== undefined) op.keepUntil = keepUntil;
     if (lapsedAnswer !== undefined) op.lapsedAnswer = lapsedAnswer;
     if (answerTtlMs !== undefined) op.answerTtlMs = answerTtlMs;
-    const result = await this.#deferred(id, await this.#lane(id).run(op));
+    // A rate limit's window lives in the shard its key hashes to: counted in the claim's
+    // own transaction when that is the id's shard too, else by a second call (below).
+    const apart = rate != null && this.#shardOf(rate.key) !== this.#shardOf(id);
+    if (rate != null && !apart) op.rate = rate;
+    let result = await this.#deferred(id, await this.#lane(id).run(op));
+    if (apart && result?.state === "first") result = await this.#countApart(id, rate);
     if (result?.state === "first") {
       const t = clock();
       this.#local.claimed(id, expiresAt, leaseMs === undefined ? Infinity : t + leaseMs, t);
     }
     return result;
+  }
+
+  #shardOf(id) {
+    return this.#shards === 1 ? 0 : shardOf(String(id), this.#shards);
+  }
+
+  // A first claim counted in the window of another shard (its key's): over the limit, or
+  // when the count fails, the claim is given back (released at the id's object).
+  async #countApart(id, rate) {
+    let counted;
+    try {
+      counted = await this.#lane(`rate:${rate.key}`, this.#shardOf(rate.key)).run({ op: "limit", id, rate });
+      if (typeof counted?.error === "string") throw new TypeError(counted.error);
+    } catch (error) {
+      await this.#lane(id).run({ op: "release", id }).catch(() => {});
+      throw error;
+    }
+    if (counted?.counted === true) return FIRST;
+    await this.#lane(id).run({ op: "release", id });
+    return limited(counted.retryAfterMs);
   }
 
   // A stored answer that did not fit in its batch's reply: asked for alone, from this request.

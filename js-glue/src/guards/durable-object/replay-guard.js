@@ -48,6 +48,8 @@ export function durableObjectReplayGuard(namespace, options = {}) {
       return namespace.get(namespace.idFromName(`${name}:${index}`));
     },
     begin,
+    /** Counts rate limits (begin()'s `rate` option): see guards/durable-object.js. */
+    rateLimits: true,
     claim: async (id, expiresAt) => (await begin(id, expiresAt))?.state === "first",
     complete: (id, answer, expiresAt, opts) => isolate.complete(id, answer, opts, now),
     renew: (id, leaseMs) => isolate.renew(id, leaseMs, now),
