@@ -7,6 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -339,6 +340,66 @@ test("a child process whose jazzrpc cannot resolve @opentelemetry/api: handle() 
     assert.deepEqual(traced.answers, [{ echoed: 1 }, { echoed: 2 }]);
     const names = traced.spans.filter((name) => name === "jazzrpc.handle" || name === "jazzrpc.send");
     assert.deepEqual(names, ["jazzrpc.handle", "jazzrpc.handle", "jazzrpc.send", "jazzrpc.send"]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("send() injects the trace context into each POST's headers when a propagator is registered: the attempt's span is the parent", async () => {
+  register();
+  const { W3CTraceContextPropagator } = await import("@opentelemetry/core");
+  api.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  try {
+    spans.reset();
+    const route = bookRoute();
+    const seen = [];
+    const fetchHere = (url, init) => {
+      seen.push(init.headers.traceparent);
+      return route.handle(new Request(new URL(url, "http://localhost"), init), worker, ({ eventId }) => ({ ticketId: eventId }));
+    };
+    assert.deepEqual(await route.send({ eventId: "e" }, { owner, fetch: fetchHere }), { ticketId: "e" });
+    const attempt = spans.getFinishedSpans().find((s) => s.name === "jazzrpc.attempt");
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0], `00-${attempt.spanContext().traceId}-${attempt.spanContext().spanId}-01`);
+  } finally {
+    api.propagation.disable();
+  }
+});
+
+test("README.md's Telemetry block, as written, registers the SDK: a send() through handle() prints jazzrpc's spans and metrics", async () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("\n## Telemetry\n"));
+  const block = section.match(/^```js\n([\s\S]*?)^```$/m)?.[1];
+  assert.ok(block?.includes("instrument(api)"), "the section's js block");
+  const dir = await mkdtemp(join(tmpdir(), "jazzrpc-telemetry-readme-"));
+  try {
+    await symlink(join(ROOT, "node_modules"), join(dir, "node_modules"));
+    await writeFile(join(dir, "package.json"), '{ "type": "module", "private": true }\n');
+    await writeFile(join(dir, "telemetry.js"), block);
+    await writeFile(
+      join(dir, "main.js"),
+      `import { meterProvider, tracerProvider } from "./telemetry.js";
+import { Account, defineRequest } from "jazzrpc";
+const anything = { "~standard": { version: 1, vendor: "test", validate: (value) => ({ value }) } };
+const worker = Account.create();
+const owner = Account.create();
+const route = defineRequest({ url: "/api/echo", workerId: worker.id, request: anything, response: anything });
+const fetchHere = (url, init) => route.handle(new Request(new URL(url, "http://localhost"), init), worker, (value) => value);
+console.log("answer " + JSON.stringify(await route.send({ n: 1 }, { owner, fetch: fetchHere })));
+await tracerProvider.forceFlush();
+await meterProvider.forceFlush();
+process.exit(0);
+`,
+    );
+    const env = { ...process.env };
+    for (const name of ["NODE_PATH", "NODE_OPTIONS", "NODE_TEST_CONTEXT"]) delete env[name];
+    const { stdout } = await run(process.execPath, ["main.js"], { cwd: dir, env, timeout: 20_000 });
+    assert.match(stdout, /^answer \{"n":1\}$/m);
+    for (const name of ["jazzrpc.handle", "jazzrpc.verify", "jazzrpc.guard.claim", "jazzrpc.handler", "jazzrpc.sign", "jazzrpc.guard.complete", "jazzrpc.send", "jazzrpc.attempt"]) {
+      assert.match(stdout, new RegExp(`name: '${name.replaceAll(".", "\\.")}'`), `the console exporter printed ${name}`);
+    }
+    assert.match(stdout, /name: 'jazzrpc\.server\.requests'/);
+    assert.match(stdout, /name: 'jazzrpc\.guard\.duration'/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
