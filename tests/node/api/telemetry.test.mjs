@@ -404,3 +404,25 @@ process.exit(0);
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("a route's rateLimit: the request over the limit is a 429 ERR_RATE_LIMITED span and a jazzrpc.server.rate_limited point, never a handler span", async () => {
+  register();
+  spans.reset();
+  const before = await points();
+  const route = bookRoute({ rateLimit: { requests: 1, perMs: 60_000 } });
+  const handle = async (eventId) => {
+    const prepared = await route.prepare({ eventId }, { owner });
+    return route.handle(new Request("http://localhost/api/book", { method: "POST", body: prepared.body }), worker, () => ({ ticketId: eventId }));
+  };
+  assert.equal((await handle("first")).status, 200);
+  const limited = await handle("second");
+  assert.equal(limited.status, 429);
+  assert.equal((await limited.json()).reason, "ERR_RATE_LIMITED");
+  const [, root] = serverSpans();
+  assert.equal(root.attributes["http.response.status_code"], 429);
+  assert.equal(root.attributes["jazzrpc.reason"], "ERR_RATE_LIMITED");
+  assert.deepEqual(treeOf(root).names, ["jazzrpc.verify", "jazzrpc.guard.claim"]);
+  const d = delta(before, await points());
+  assert.deepEqual(d["jazzrpc.server.rate_limited"], { [attrs({ "jazzrpc.route": "/api/book" })]: 1 });
+  assert.equal(d["jazzrpc.server.requests"][attrs({ "jazzrpc.route": "/api/book", "http.response.status_code": 429, "jazzrpc.replayed": false, "jazzrpc.reason": "ERR_RATE_LIMITED" })], 1);
+});
