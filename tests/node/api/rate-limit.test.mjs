@@ -246,3 +246,53 @@ test("the 429 answer: status, reason, Retry-After, and what a jazz-tools client 
   assert.ok(o.json.details.retryAfterMs > 4_000 && o.json.details.retryAfterMs <= 5_000);
   await sleep(0);
 });
+
+test("README.md's Rate limits block, as written: per-plan limits, the team's shared key, no limit for staff", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { mkdtemp, rm, symlink, writeFile } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { execFile } = await import("node:child_process");
+  const ROOT = new URL("../../../", import.meta.url).pathname;
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("\n### Rate limits\n"));
+  const block = section.match(/^```js\n([\s\S]*?)^```$/m)?.[1];
+  assert.ok(block?.includes("rateLimit:"), "the section's js block");
+  const dir = await mkdtemp(join(tmpdir(), "jazzrpc-rate-limit-readme-"));
+  try {
+    await symlink(join(ROOT, "node_modules"), join(dir, "node_modules"));
+    await writeFile(join(dir, "package.json"), '{ "type": "module", "private": true }\n');
+    await writeFile(join(dir, "post-message.js"), block);
+    await writeFile(
+      join(dir, "main.js"),
+      `import { Account } from "jazzrpc";
+const worker = Account.create();
+process.env.JAZZ_WORKER_ACCOUNT = worker.id;
+const { plans, postMessage } = await import("./post-message.js");
+const fetchHere = (url, init) => postMessage.handle(new Request(new URL(url, "http://localhost"), init), worker, () => ({ ok: true }));
+async function burst(owner, n) {
+  const out = await Promise.all(Array.from({ length: n }, (_, i) =>
+    postMessage.send({ text: "m" + i }, { owner, fetch: fetchHere, retry: false }).then(() => 200, (e) => e.code + " " + e.reason)));
+  return [out.filter((s) => s === 200).length, out.filter((s) => s === "429 ERR_RATE_LIMITED").length];
+}
+const [pro, bot1, bot2, staff] = [Account.create(), Account.create(), Account.create(), Account.create()];
+plans.set(pro.id, "pro").set(bot1.id, "bot").set(bot2.id, "bot").set(staff.id, "staff");
+console.log("free " + (await burst(Account.create(), 65)));
+console.log("pro " + (await burst(pro, 605)));
+console.log("bots " + (await burst(bot1, 600)) + " " + (await burst(bot2, 500)));
+console.log("staff " + (await burst(staff, 700)));
+`,
+    );
+    const env = { ...process.env };
+    for (const name of ["NODE_PATH", "NODE_OPTIONS", "NODE_TEST_CONTEXT"]) delete env[name];
+    const stdout = await new Promise((resolve, reject) =>
+      execFile(process.execPath, ["main.js"], { cwd: dir, env, timeout: 30_000 }, (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out))),
+    );
+    assert.match(stdout, /^free 60,5$/m);
+    assert.match(stdout, /^pro 600,5$/m);
+    assert.match(stdout, /^bots 600,0 400,100$/m, "the bots share one key of 1,000");
+    assert.match(stdout, /^staff 700,0$/m);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
