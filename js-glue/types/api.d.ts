@@ -30,7 +30,25 @@ export type ClaimState =
   | { state: "running" }
   | { state: "done"; answer: StoredAnswer | null; reason?: "ERR_ANSWER_NOT_STORED" }
   | { state: "lapsed" }
-  | { state: "seen" };
+  | { state: "seen" }
+  /** begin() with options.rate: the key's window is full; the id is not claimed (429 ERR_RATE_LIMITED, Retry-After). */
+  | { state: "limited"; retryAfterMs: number };
+
+/** A request's rate limit as a guard counts it: at most `requests` first claims of `key` in any `perMs` ms. */
+export interface RateLimit {
+  key: string;
+  requests: number;
+  perMs: number;
+}
+
+/**
+ * The route option rateLimit: `{ requests, perMs }` per signer and route, or a function of
+ * the verified signer (madeBy) and the request's value giving `{ key?, requests, perMs }`
+ * (key: by default the signer's id), or null/undefined for no limit.
+ */
+export type RateLimitOption =
+  | { requests: number; perMs: number }
+  | ((madeBy: any, value: any) => { key?: string; requests: number; perMs: number } | null | undefined | Promise<{ key?: string; requests: number; perMs: number } | null | undefined>);
 
 /** An answer kept for a request id and given again, byte for byte, to its duplicates. */
 export interface StoredAnswer {
@@ -50,7 +68,9 @@ export interface ReplayGuard {
    * The first claim of an id ({ state: "first" }), holding a lease of leaseMs, or the state of
    * its earlier claim; a running claim whose lease lapsed becomes lapsedAnswer ({ state: "lapsed" }).
    */
-  begin?(id: string, expiresAt: number, options?: { leaseMs?: number; lapsedAnswer?: StoredAnswer; answerTtlMs?: number }): Promise<ClaimState> | ClaimState;
+  begin?(id: string, expiresAt: number, options?: { leaseMs?: number; lapsedAnswer?: StoredAnswer; answerTtlMs?: number; rate?: RateLimit }): Promise<ClaimState> | ClaimState;
+  /** True when begin() counts options.rate in the claim's atomic step; a route with rateLimit needs it (else 500). */
+  readonly rateLimits?: boolean;
   /** Extends the lease of a running claim while its handler runs. */
   renew?(id: string, leaseMs: number): Promise<unknown> | unknown;
   /** Stores the answer of a claimed id (null: done, not stored), kept until keepUntil or answerTtlMs past the window. */
@@ -73,15 +93,23 @@ export type ExactlyOnceStore = ExactlyOnce | AsyncExactlyOnce;
 /** An asynchronous transactional store (postgresExactlyOnce): claim, work and answer in one transaction. */
 export interface AsyncExactlyOnce {
   readonly kind: "async";
-  run(id: string, times: { expiresAt: number; keepUntil?: number }, work: (tx: any) => Promise<StoredAnswer | null>): Promise<
-    { state: "first"; answer: StoredAnswer | null } | { state: "done"; answer: StoredAnswer | null } | { state: "running" } | { state: "seen" }
+  /** True when run() counts times.rate (postgresExactlyOnce: on the database's clock, just before the claim's transaction). */
+  readonly rateLimits?: boolean;
+  run(id: string, times: { expiresAt: number; keepUntil?: number; rate?: RateLimit }, work: (tx: any) => Promise<StoredAnswer | null>): Promise<
+    | { state: "first"; answer: StoredAnswer | null }
+    | { state: "done"; answer: StoredAnswer | null }
+    | { state: "running" }
+    | { state: "seen" }
+    | { state: "limited"; retryAfterMs: number }
   >;
 }
 
 /** Exactly once inside a Durable Object: made by exactlyOnce(ctx) (jazzrpc/cloudflare). */
 export interface ExactlyOnce {
   transaction<T>(fn: () => T): T;
-  begin(id: string, expiresAt: number): ClaimState;
+  /** True when begin() counts options.rate in the claim's transaction (exactlyOnce(ctx)). */
+  readonly rateLimits?: boolean;
+  begin(id: string, expiresAt: number, options?: { keepUntil?: number; rate?: RateLimit }): ClaimState;
   complete(id: string, answer: StoredAnswer | null): boolean;
   release(id: string): boolean;
   stats(): { stored: number; expired: number; answerBytes: number };
@@ -129,6 +157,8 @@ export interface RouteOptions {
   exactlyOnce?: ExactlyOnceStore;
   /** send()'s retries: false, or RetryOptions (the defaults). */
   retry?: false | RetryOptions;
+  /** Per-signer rate limit, counted exactly by the guard with the claim: 429 ERR_RATE_LIMITED with Retry-After over it (README: Rate limits). */
+  rateLimit?: RateLimitOption;
 }
 
 /** What handle() and verify() take per call: the route's options, and the platform's env and ctx for the handler's context. */
@@ -150,7 +180,7 @@ export type OnError = (error: unknown, info: ErrorInfo) => void;
 export type Reason =
   | "ERR_METHOD" | "ERR_TOO_LARGE" | "ERR_BODY_TIMEOUT" | "ERR_BODY_INCOMPLETE" | "ERR_NOT_JSON" | "ERR_TOO_DEEP" | "ERR_MALFORMED"
   | "ERR_BAD_SIGNATURE" | "ERR_UNBOUND_SIGNER" | "ERR_EXPIRED" | "ERR_FUTURE" | "ERR_WRONG_ROUTE" | "ERR_WRONG_WORKER" | "ERR_SCHEMA"
-  | "ERR_BEING_HANDLED" | "ERR_ALREADY_HANDLED" | "ERR_ANSWER_NOT_STORED" | "ERR_OUTCOME_UNKNOWN" | "ERR_GUARD_UNAVAILABLE" | "ERR_IDEMPOTENCY_KEY_REUSED"
+  | "ERR_BEING_HANDLED" | "ERR_ALREADY_HANDLED" | "ERR_ANSWER_NOT_STORED" | "ERR_OUTCOME_UNKNOWN" | "ERR_GUARD_UNAVAILABLE" | "ERR_IDEMPOTENCY_KEY_REUSED" | "ERR_RATE_LIMITED"
   | "ERR_HANDLER" | "ERR_INTERNAL" | "ERR_NOT_FOUND"
   | "ERR_NETWORK" | "ERR_RESPONSE_INCOMPLETE" | "ERR_RESPONSE_REFUSED" | "ERR_RESPONSE_SCHEMA" | "ERR_HTTP";
 
@@ -326,7 +356,7 @@ export declare class MemoryReplayGuard implements ReplayGuard {
     maxAnswerBytes?: number;
   });
   claim(id: string, expiresAt: number): Promise<boolean>;
-  begin(id: string, expiresAt: number): Promise<ClaimState | { state: "done"; answer: null; reason: "ERR_ANSWER_NOT_STORED" }>;
+  begin(id: string, expiresAt: number, options?: { rate?: RateLimit }): Promise<ClaimState | { state: "done"; answer: null; reason: "ERR_ANSWER_NOT_STORED" }>;
   complete(id: string, answer: StoredAnswer | null, expiresAt: number): Promise<boolean>;
   release(id: string): Promise<boolean>;
   readonly size: number;
@@ -335,6 +365,9 @@ export declare class MemoryReplayGuard implements ReplayGuard {
   /** bytes of the stored answers (2 per character of each body, plus 64), at most maxAnswerBytes */
   readonly answerBytes: number;
   readonly maxAnswerBytes: number;
+  readonly rateLimits: true;
+  /** bytes held by the rate limits' windows (8 per request counted, about 64 per key) */
+  readonly rateBytes: number;
 }
 /**
  * Redis 7, shared by every process using one server or cluster. Each id's key
@@ -347,15 +380,18 @@ export declare class RedisReplayGuard implements ReplayGuard {
     client: unknown;
     /** of every key (default "jazzrpc:seen:"); no braces */
     prefix?: string;
+    /** of every rate limit's window key, `<ratePrefix>{<key>}` (default "jazzrpc:rate:"); no braces */
+    ratePrefix?: string;
     /** this server's clock (default Date.now) */
     now?: () => number;
     /** added to each id's life: at least the route's skew (default 10,000 ms, the route's default skew) */
     skewMs?: number;
   });
   claim(id: string, expiresAt: number): Promise<boolean>;
-  begin(id: string, expiresAt: number): Promise<ClaimState>;
+  begin(id: string, expiresAt: number, options?: { leaseMs?: number; lapsedAnswer?: StoredAnswer; answerTtlMs?: number; rate?: RateLimit }): Promise<ClaimState>;
   complete(id: string, answer: StoredAnswer | null, expiresAt: number): Promise<boolean>;
   release(id: string): Promise<boolean>;
+  readonly rateLimits: true;
 }
 /** Deno KV, shared by the processes using one KV. Each id is held until expiresAt + skewMs (expireIn). */
 export declare class DenoKvReplayGuard implements ReplayGuard {
@@ -370,9 +406,10 @@ export declare class DenoKvReplayGuard implements ReplayGuard {
     skewMs?: number;
   });
   claim(id: string, expiresAt: number): Promise<boolean>;
-  begin(id: string, expiresAt: number): Promise<ClaimState>;
+  begin(id: string, expiresAt: number, options?: { leaseMs?: number; lapsedAnswer?: StoredAnswer; answerTtlMs?: number; rate?: RateLimit }): Promise<ClaimState>;
   complete(id: string, answer: StoredAnswer | null, expiresAt: number): Promise<boolean>;
   release(id: string): Promise<boolean>;
+  readonly rateLimits: true;
 }
 
 export declare function generateAuthToken(account: Account, options?: { now?: () => number }): string;

@@ -1,7 +1,7 @@
 // Types of jazzrpc/cloudflare: everything in the main entry, the core instantiated
 // on import, and the Durable Object replay guard. Self-contained: the few Workers
 // types it names are declared structurally, so @cloudflare/workers-types is optional.
-import type { ClaimState, Core, ExactlyOnce, ReplayGuard, StoredAnswer } from "./index.js";
+import type { ClaimState, Core, ExactlyOnce, RateLimit, ReplayGuard, StoredAnswer } from "./index.js";
 export * from "./index.js";
 
 /** The wasm core, instantiated from the imported jazzrpc.wasm module when this entry was imported. */
@@ -42,6 +42,8 @@ export interface DurableBeginOptions {
   lapsedAnswer?: StoredAnswer;
   /** A lapsed answer is kept this long from when it is stored, on the object's clock. */
   answerTtlMs?: number;
+  /** Count the first claim in this window (the object of the shard the key hashes to); over it: { state: "limited", retryAfterMs }, not claimed. */
+  rate?: RateLimit;
 }
 
 /** complete()'s options: the answer is kept until the later of keepUntil and now + answerTtlMs (the object's clock). */
@@ -102,7 +104,9 @@ export type ReplayGuardOperation =
   | ({ op: "complete"; id: string; answer: StoredAnswer | null } & DurableCompleteOptions)
   | { op: "renew"; id: string; leaseMs: number }
   | { op: "lookup"; id: string }
-  | { op: "release"; id: string };
+  | { op: "release"; id: string }
+  /** A first claim made in another shard, counted in this shard's window of rate.key: { counted: true } or { retryAfterMs }. */
+  | { op: "limit"; id: string; rate: RateLimit };
 
 /** The stub of a ReplayGuardDurableObject, as RPC gives it. */
 export interface ReplayGuardStub {
@@ -139,11 +143,14 @@ export interface DurableObjectReplayGuard extends ReplayGuard {
   /** The id's state without claiming it: for a body whose window has passed. */
   lookup(id: string): Promise<ClaimState>;
   release(id: string): Promise<boolean>;
+  /** Counts begin()'s rate: in the shard its key hashes to (in the claim's transaction when that is the id's shard). */
+  readonly rateLimits: true;
 }
 
 /** exactlyOnce(ctx): the transactional store, with answers kept until keepUntil. */
 export interface DurableExactlyOnce extends ExactlyOnce {
-  begin(id: string, expiresAt: number, options?: { keepUntil?: number }): ClaimState;
+  readonly rateLimits: true;
+  begin(id: string, expiresAt: number, options?: { keepUntil?: number; rate?: RateLimit }): ClaimState;
   complete(id: string, answer: StoredAnswer | null, options?: { keepUntil?: number }): boolean;
   /** The id's state without claiming it (for a body whose window has passed). */
   lookup(id: string): ClaimState;

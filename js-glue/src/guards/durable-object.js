@@ -54,6 +54,20 @@
 //    a wrong answer, and a release() or a failed complete() forgets the local entry.
 //    Ids answered by the object as another's are not kept.
 //
+// Rate limits (the route's `rateLimit`, begin()'s `rate`): a sliding window log per key,
+// rows (key, id, at, until) of the table jazzrpc_rate in the SQLite of the shard the key
+// hashes to (shardOf(key, shards)): one place per key, whichever shards its ids go to.
+// When that is the id's shard too (always with one shard), the object counts a first
+// claim in the claim's own transaction, and over the limit undoes the claim and answers
+// { state: "limited", retryAfterMs }. Otherwise the isolate claims in the id's shard,
+// then, for a first claim only, sends { op: "limit", id, rate } to the key's shard (its
+// own lane, batched like the rest), and over the limit (or when the count fails)
+// releases the claim. Exact either way: only first claims are counted, each key's
+// count-and-add runs in one object's transaction, and an id counts once per window; a
+// copy of a refused id may meanwhile be told 409, and a Worker that dies between the
+// two calls leaves a claim whose lease lapses. Bounds: at most `requests` rows per key,
+// deleted at the key's next count once past its window, or by the sweep alarm.
+//
 // exactlyOnce(ctx) keeps the same rows in the SQLite of the object that owns the
 // handler's state (an event's object), so that handle() commits the claim, the
 // handler's writes and the answer in one transaction: no leases there (nothing is
