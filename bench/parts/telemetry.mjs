@@ -5,7 +5,7 @@
 // and off (instrument(null): the path with no @opentelemetry/api, one check per request).
 // Chunks of fresh bodies are handled on and off in turn (the order alternating), so that
 // both see the same machine; ratio is the median of the paired (time on ÷ time off).
-//   node --expose-gc parts/telemetry.mjs [PAIRS] [CHUNK]
+//   node --expose-gc parts/telemetry.mjs [PAIRS] [CHUNK] [both|spans|metrics]
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { emit, log, median, QUICK, ROOT, round } from "../lib/measure.mjs";
@@ -24,13 +24,14 @@ const { MeterProvider, MetricReader } = await load("@opentelemetry/sdk-metrics")
 
 let exported = 0;
 const dropping = { export: (spans, done) => ((exported += spans.length), done({ code: 0 })), shutdown: async () => {}, forceFlush: async () => {} };
-api.trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(dropping)] }));
+const MODE = process.argv[4] ?? "both"; // both, spans or metrics: which providers are registered
+if (MODE !== "metrics") api.trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(dropping)] }));
 class PullReader extends MetricReader {
   async onForceFlush() {}
   async onShutdown() {}
 }
 const reader = new PullReader();
-api.metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+if (MODE !== "spans") api.metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
 
 const worker = glue.Account.create();
 worker.replayGuard = new glue.MemoryReplayGuard();
@@ -74,13 +75,14 @@ for (let i = 0; i < pairs; i++) {
   offRates.push(CHUNK / (off / 1000));
 }
 await new Promise((resolve) => setTimeout(resolve, 300)); // the last batch of spans exported
-const { resourceMetrics } = await reader.collect();
+const { resourceMetrics } = MODE === "spans" ? { resourceMetrics: { scopeMetrics: [] } } : await reader.collect();
 const requestsCounted = resourceMetrics.scopeMetrics
   .flatMap((s) => s.metrics)
   .filter((m) => m.descriptor.name === "jazzrpc.server.requests")
   .flatMap((m) => m.dataPoints)
   .reduce((n, p) => n + p.value, 0);
 emit({
+  mode: MODE,
   pairs,
   chunk: CHUNK,
   ratio: round(median(ratios)),
