@@ -915,11 +915,32 @@ void write_canonical_string(std::u16string_view s, std::string &out) {
   }
 }
 
+// An integer held in a node, as String(x) writes it (what js_number_append writes, without
+// finding the shortest digits of a double).
+void append_int32(std::int32_t value, std::string &out) {
+  char digits[11];
+  char *end = digits + sizeof digits;
+  char *p = end;
+  std::uint32_t magnitude = value < 0 ? 0u - static_cast<std::uint32_t>(value) : static_cast<std::uint32_t>(value);
+  do {
+    *--p = static_cast<char>('0' + magnitude % 10);
+    magnitude /= 10;
+  } while (magnitude != 0);
+  if (value < 0) out += '-';
+  out.append(p, static_cast<std::size_t>(end - p));
+}
+
 void write_canonical(const JsonNode &value, std::string &out) {
   switch (value.kind()) {
     case JsonValue::Kind::null: out += "null"; return;
     case JsonValue::Kind::boolean: out += value.boolean() ? "true" : "false"; return;
-    case JsonValue::Kind::number: js_number_append(value.number(), out); return;
+    case JsonValue::Kind::number:
+      if (JsonNodeAccess::tag(value) == JsonNode::kInt) {
+        append_int32(static_cast<std::int32_t>(static_cast<std::uint32_t>(JsonNodeAccess::payload(value))), out);
+      } else {
+        js_number_append(value.number(), out);
+      }
+      return;
     case JsonValue::Kind::string: write_canonical_string(value.string(), out); return;
     case JsonValue::Kind::array: {
       out += '[';

@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <map>
@@ -105,14 +106,25 @@ int output_or_fail(Status status, std::string &text) { return status == Status::
 
 std::string_view view(const char *ptr, size_t len) { return ptr == nullptr ? std::string_view() : std::string_view(ptr, len); }
 
-// {"key":"value",…} with values written as JSON strings.
-std::string json_object(std::initializer_list<std::pair<std::u16string, std::string_view>> fields) {
-  JsonValue object;
-  object.kind = JsonValue::Kind::object;
-  for (const auto &field : fields) object.object.emplace_back(field.first, JsonValue::from_string(field.second));
-  json_sort_members(object.object);
+// A string's JSON text, as stableStringify writes it.
+std::string json_string_text(std::string_view utf8) {
   std::string out;
-  json_write_canonical(object, out);
+  json_write_canonical_string(utf16_from_utf8(utf8), out);
+  return out;
+}
+
+// {"key":value,…}: each member's value given as JSON text, written in key order (ASCII keys).
+std::string json_object(std::vector<std::pair<std::string_view, std::string>> members) {
+  std::sort(members.begin(), members.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+  std::string out = "{";
+  for (const auto &member : members) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    out += member.first;
+    out += "\":";
+    out += member.second;
+  }
+  out += '}';
   return out;
 }
 
@@ -164,18 +176,19 @@ Status parse_message_spec(std::string_view text, MessageSpec &spec) {
 }
 
 // {"createdAt","expiresAt","id","signerID",…extra} as the verify functions report them.
-std::string envelope_report(const EnvelopeInfo &info, std::initializer_list<std::pair<std::u16string, std::string>> extra,
+std::string envelope_report(const EnvelopeInfo &info, std::initializer_list<std::pair<std::string_view, std::string>> extra,
                             std::string_view raw_value) {
-  JsonValue object;
-  object.kind = JsonValue::Kind::object;
-  object.object.emplace_back(u"id", JsonValue::from_string(info.id));
-  object.object.emplace_back(u"signerID", JsonValue::from_string(info.signer_id));
-  object.object.emplace_back(u"createdAt", JsonValue::from_number(info.created_at));
-  object.object.emplace_back(u"expiresAt", JsonValue::from_number(info.expires_at));
-  for (const auto &field : extra) object.object.emplace_back(field.first, JsonValue::from_string(field.second));
-  json_sort_members(object.object);
-  std::string out;
-  json_write_canonical(object, out);
+  std::string created_at, expires_at;
+  js_number_append(info.created_at, created_at);
+  js_number_append(info.expires_at, expires_at);
+  std::vector<std::pair<std::string_view, std::string>> members{
+      {"id", json_string_text(info.id)},
+      {"signerID", json_string_text(info.signer_id)},
+      {"createdAt", std::move(created_at)},
+      {"expiresAt", std::move(expires_at)},
+  };
+  for (const auto &field : extra) members.emplace_back(field.first, json_string_text(field.second));
+  std::string out = json_object(std::move(members));
   if (!raw_value.empty()) {  // the value is already canonical JSON: splice it in
     out.pop_back();
     out += ",\"value\":";
@@ -421,7 +434,7 @@ int jazzrpc_message_verify(const char *body, size_t body_len, const char *spec_j
   const EnvelopeOptions options = envelope_options(window_ms, skew_ms, max_bytes, max_depth);
   MessageInfo info;
   status = message_verify(view(body, body_len), now, options, expected, info);
-  output(info.envelope.parsed ? envelope_report(info.envelope, {{u"madeBy", info.made_by}},
+  output(info.envelope.parsed ? envelope_report(info.envelope, {{"madeBy", info.made_by}},
                                                 status == Status::ok ? info.value_canonical : std::string())
                               : std::string());
   return fail(status);
@@ -432,7 +445,7 @@ int jazzrpc_jazz_message_verify(const char *body, size_t body_len, double now, d
   const EnvelopeOptions options = envelope_options(window_ms, skew_ms, max_bytes, max_depth);
   JazzInfo info;
   const Status status = jazz_message_verify(view(body, body_len), now, options, info);
-  output(info.envelope.parsed ? envelope_report(info.envelope, {{u"creator", info.creator}}, {}) : std::string());
+  output(info.envelope.parsed ? envelope_report(info.envelope, {{"creator", info.creator}}, {}) : std::string());
   return fail(status);
 }
 
@@ -447,7 +460,7 @@ int jazzrpc_auth_token_parse(const char *token, size_t token_len) {
   AuthToken parsed;
   const Status status = auth_token_parse(view(token, token_len), parsed);
   if (status != Status::ok) return fail(status);
-  std::string out = json_object({{u"signature", parsed.signature}, {u"id", parsed.id}});
+  std::string out = json_object({{"signature", json_string_text(parsed.signature)}, {"id", json_string_text(parsed.id)}});
   out.pop_back();
   out += ",\"createdAt\":";
   js_number_append(parsed.created_at, out);

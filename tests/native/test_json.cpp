@@ -356,3 +356,147 @@ TEST_CASE("a JsonValue's containers copy deeply, move, erase and sort", "[json]"
   CHECK(empty.array.begin() == empty.array.end());
   CHECK(empty.object.empty());
 }
+
+namespace {
+
+// The same value read two ways: the flat document and its tree (json_tree).
+std::string canonical_of(const JsonNode &node) {
+  std::string out;
+  json_write_canonical(node, out);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a JsonDocument's nodes: kinds, numbers, strings, items and members", "[json][flat]") {
+  JsonDocument doc;
+  REQUIRE(json_parse(R"({"n":null,"t":true,"f":false,"i":-2147483648,"j":2147483647,"big":2147483648,)"
+                     R"("d":0.5,"z":-0,"s":"h\u00e9\ud83d\ude00\udc00","e":"","a":[1,[2,{}],"x"],"o":{"b":1,"a":2,"b":3}})",
+                     {}, doc) == Status::ok);
+  const JsonNode &root = doc.root();
+  REQUIRE(root.kind() == JsonNode::Kind::object);
+  CHECK(root.object().size() == 12);
+  CHECK(root.find(u"n")->kind() == JsonNode::Kind::null);
+  CHECK(root.find(u"t")->kind() == JsonNode::Kind::boolean);
+  CHECK(root.find(u"t")->boolean());
+  CHECK_FALSE(root.find(u"f")->boolean());
+  CHECK(root.find(u"i")->number() == -2147483648.0);
+  CHECK(root.find(u"j")->number() == 2147483647.0);
+  CHECK(root.find(u"big")->number() == 2147483648.0);
+  CHECK(root.find(u"d")->number() == 0.5);
+  CHECK(root.find(u"z")->kind() == JsonNode::Kind::number);
+  CHECK(std::signbit(root.find(u"z")->number()));
+  CHECK(root.find(u"s")->string() == std::u16string_view(u"h\u00e9\xd83d\xde00\xdc00"));
+  CHECK(root.find(u"e")->kind() == JsonNode::Kind::string);
+  CHECK(root.find(u"e")->string().empty());
+  CHECK(root.find(u"missing") == nullptr);
+  CHECK(root.find(u"a")->find(u"x") == nullptr);  // not an object
+  const JsonItems items = root.find(u"a")->array();
+  REQUIRE(items.size() == 3);
+  CHECK(items[0].number() == 1);
+  CHECK(items[1].array().size() == 2);
+  CHECK(items[1].array()[1].object().empty());
+  CHECK(items[2].string() == std::u16string_view(u"x"));
+  const JsonMembers o = root.find(u"o")->object();
+  REQUIRE(o.size() == 2);  // the last "b" wins
+  CHECK(o[0].first == std::u16string_view(u"a"));
+  CHECK(o[1].first == std::u16string_view(u"b"));
+  CHECK(o[1].second.number() == 3);
+  std::u16string keys;
+  for (const JsonMember member : root.object()) keys += member.first;
+  CHECK(keys == u"abigdefijnostz");  // sorted by UTF-16 code units
+  // other kinds answer empty
+  CHECK(root.string().empty());
+  CHECK(root.array().empty());
+  CHECK(items[0].object().empty());
+  CHECK(root.number() == 0);
+  // the tree holds the same value
+  std::string tree;
+  json_write_canonical(json_tree(root), tree);
+  CHECK(tree == canonical_of(root));
+  CHECK(canonical_of(root) ==
+        "{\"a\":[1,[2,{}],\"x\"],\"big\":2147483648,\"d\":0.5,\"e\":\"\",\"f\":false,\"i\":-2147483648,"
+        "\"j\":2147483647,\"n\":null,\"o\":{\"a\":2,\"b\":3},\"s\":\"h\xc3\xa9\xf0\x9f\x98\x80\\udc00\",\"t\":true,"
+        "\"z\":0}");
+}
+
+TEST_CASE("a JsonDocument moves with its nodes valid; a failed parse leaves it empty", "[json][flat]") {
+  JsonDocument doc;
+  REQUIRE(json_parse(R"([{"k":"v"},"ab"])", {}, doc) == Status::ok);
+  const JsonNode *first = &doc.root();
+  JsonDocument moved = std::move(doc);
+  CHECK(&moved.root() == first);
+  CHECK(moved.root().array()[0].find(u"k")->string() == std::u16string_view(u"v"));
+  CHECK(json_parse("[1,", {}, moved) == Status::not_json);
+  CHECK(moved.root().kind() == JsonNode::Kind::null);
+  CHECK(json_parse("\"a\"", {}, moved) == Status::ok);
+  CHECK(moved.root().string() == std::u16string_view(u"a"));
+}
+
+TEST_CASE("containers of every size and nesting are read whole, with keys sorted and deduplicated", "[json][flat]") {
+  // counts of 0, 1, 254, 255, 256 and 100,000 children (255 and more are counted aside),
+  // nested, with reversed and repeated keys; checked against a text built in key order
+  std::mt19937 rng(17);
+  for (const std::size_t n : {0u, 1u, 2u, 254u, 255u, 256u, 1000u, 100000u}) {
+    std::string array = "[", expected_array = "[";
+    std::string object = "{", expected_object = "{";
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::string item = i % 3 == 0 ? "[" + std::to_string(i) + "]" : i % 3 == 1 ? "\"s" + std::to_string(i) + "\"" : "{}";
+      array += (i ? "," : "") + item;
+      expected_array += (i ? "," : "") + item;
+    }
+    // keys k0000000..: written in reverse, each twice (the second value wins)
+    char key[32];
+    for (std::size_t i = n; i-- > 0;) {
+      std::snprintf(key, sizeof key, "k%07zu", i);
+      object += std::string(object.size() > 1 ? "," : "") + "\"" + key + "\":" + std::to_string(rng() % 1000) + ",\"" + key + "\":" + std::to_string(i);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      std::snprintf(key, sizeof key, "k%07zu", i);
+      expected_object += std::string(i ? "," : "") + "\"" + key + "\":" + std::to_string(i);
+    }
+    array += "]";
+    expected_array += "]";
+    object += "}";
+    expected_object += "}";
+    INFO("children: " << n);
+    const std::string text = "[" + array + "," + object + ",[" + array + "]]";
+    ParseLimits limits;
+    limits.max_bytes = 1u << 24;
+    JsonDocument doc;
+    REQUIRE(json_parse(text, limits, doc) == Status::ok);
+    CHECK(canonical_of(doc.root()) == "[" + expected_array + "," + expected_object + ",[" + expected_array + "]]");
+    CHECK(doc.root().array()[1].object().size() == n);
+  }
+}
+
+TEST_CASE("texts that stop parsing anywhere are refused, whatever the first pass counted", "[json][flat]") {
+  // Every prefix of a text with all kinds of values, and each with one byte changed: the
+  // first pass counts children that the parser never reaches or more than the hint.
+  const std::string text =
+      R"({"a":[1,2,[3,[4,{"b":"c\"]}","d":[]}]],"e":{"f":[true,false,null,-1.5e3,"\u00e9"]},"g":[[],[{}],{"h":0}]})";
+  for (std::size_t cut = 0; cut < text.size(); ++cut) {
+    JsonDocument doc;
+    CHECK(json_parse(text.substr(0, cut), {}, doc) != Status::ok);
+  }
+  for (std::size_t at = 0; at < text.size(); ++at) {
+    for (const char c : {',', '[', ']', '{', '}', '"', '\\', ':', '0'}) {
+      std::string changed = text;
+      changed[at] = c;
+      JsonDocument doc;
+      std::string tree_text, flat_text;
+      JsonValue tree;
+      const Status status = json_parse(changed, {}, doc);
+      REQUIRE(json_parse(changed, {}, tree) == status);
+      if (status == Status::ok) {
+        json_write_canonical(tree, tree_text);
+        CHECK(tree_text == canonical_of(doc.root()));
+      }
+    }
+  }
+  // more children than any count: the hint is exceeded on a text that does not parse
+  JsonDocument doc;
+  CHECK(json_parse("[1,2]]", {}, doc) == Status::not_json);
+  CHECK(json_parse("[[1,2}, 3, 4, 5]", {}, doc) == Status::not_json);
+  CHECK(json_parse("{\"a\":1,\"b\":2]", {}, doc) == Status::not_json);
+}
