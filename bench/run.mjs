@@ -11,7 +11,7 @@
 // build/native/jazzrpc_bench), JAZZRPC_ROOT (another tree to measure, e.g. a
 // patched copy), BENCH_RESULTS (the folder for results.json and results.md,
 // default bench/), BENCH_SKIP (comma-separated parts to leave out: native,
-// ed25519, payload, replay, ours, jazz, jose, redis, workerd, exactly, http).
+// ed25519, payload, replay, ours, jazz, jose, redis, workerd, exactly, http, rate-limit).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -191,6 +191,10 @@ if (!skip.has("exactly")) {
 if (!skip.has("telemetry")) {
   step("telemetry on / off: handle() on the memory guard with OpenTelemetry's SDK registered, and without");
   results.telemetry = part("telemetry.mjs", [], { optional: true });
+}
+if (!skip.has("rate-limit")) {
+  step("rate-limited route / same route without: handle() on the memory guard, one process");
+  results.rate_limit = part("rate-limit.mjs", [], { optional: true });
 }
 results.seconds = round((Date.now() - started) / 1000);
 
@@ -393,6 +397,10 @@ function render(results) {
   if (results.telemetry?.ratio) {
     const r = results.telemetry.ratio;
     target("telemetry on ÷ off: handle()'s time per request on the memory guard, one process (paired chunks)", r, 1.05, r <= 1.05);
+  }
+  if (results.rate_limit?.ratio) {
+    const r = results.rate_limit.ratio;
+    target("rate-limited route ÷ the same route without: handle()'s time per request on the memory guard, one process (paired chunks)", r, 1.05, r <= 1.05);
   }
 
   // ---- Markdown --------------------------------------------------------------------

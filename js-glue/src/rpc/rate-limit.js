@@ -50,13 +50,18 @@ export function checkRateLimit(value) {
  * The limit of one request, or null for none: { key, requests, perMs }. The object
  * form counts per signer and route (key "<signer id> <route path>"); the function form
  * gives its own key (say, an organisation's id, shared by its routes), else the signer's
- * id, and undefined or null for no limit.
+ * id, and undefined or null for no limit. A promise only when the function gave one.
  */
-export async function rateLimitOf(option, madeBy, value, routePath) {
+export function rateLimitOf(option, madeBy, value, routePath) {
   if (option === undefined || option === null) return null;
   const signer = String(madeBy?.id);
   if (typeof option !== "function") return { key: `${signer} ${routePath}`, requests: option.requests, perMs: option.perMs };
-  const given = await option(madeBy, value);
+  const given = option(madeBy, value);
+  // An async function (a plan looked up in a database): awaited; a plain one: no extra tick.
+  return typeof given?.then === "function" ? Promise.resolve(given).then((limit) => limitOf(limit, signer)) : limitOf(given, signer);
+}
+
+function limitOf(given, signer) {
   if (given === undefined || given === null) return null;
   if (typeof given !== "object") throw new TypeError("rateLimit: the function must return { key?, requests, perMs }, undefined or null");
   const key = given.key ?? signer;

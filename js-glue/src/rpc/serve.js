@@ -132,7 +132,8 @@ async function serveRequest(route, source, worker, handler, opts, trace) {
   const value = jazzWorker ? undefined : await requestValue(route, verdict);
   const madeBy = jazzWorker ? jazzRequest.madeBy : Object.freeze({ id: verdict.madeBy, signerID: verdict.signerID });
   // The verified signer's rate limit, counted by the guard with the claim (rate-limit.js).
-  const rate = opts.rateLimit === undefined ? null : await rateLimitOf(opts.rateLimit, madeBy, jazzWorker ? jazzRequest.value : value, route.path);
+  let rate = opts.rateLimit === undefined ? null : rateLimitOf(opts.rateLimit, madeBy, jazzWorker ? jazzRequest.value : value, route.path);
+  if (typeof rate?.then === "function") rate = await rate; // an async rateLimit function
 
   const contextOf = (tx) => handlerContext({ source, id: verdict.id, env: opts.env, ctx: opts.ctx, tx });
 
