@@ -153,6 +153,15 @@ function outcomeOfAnswer(answer) {
   return { status, reason, replayed };
 }
 
+/** fn()'s value, or undefined when it throws: telemetry never turns an answer into a failure. */
+function safely(fn) {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs fn (sync or async) as a child span of a trace; `trace` undefined: fn() alone. */
 export function step(trace, name, fn) {
   return trace === undefined ? fn() : trace.step(name, fn);
@@ -173,7 +182,7 @@ class RequestTrace {
     }
   }
 
-  /** Sets an attribute on the request's span, and on its metric points from here on. */
+  /** Sets an attribute on the request's span. */
   set(key, value) {
     this.span?.setAttribute(key, value);
   }
@@ -183,8 +192,8 @@ class RequestTrace {
     const guard = name.startsWith("guard.");
     const timed = guard && this.recorder.metrics !== undefined;
     const started = timed ? now() : 0;
-    const span = this.recorder.tracer?.startSpan(`jazzrpc.${name}`, { kind: SPAN_KIND_INTERNAL }, this.context);
-    const done = (error) => {
+    const span = safely(() => this.recorder.tracer?.startSpan(`jazzrpc.${name}`, { kind: SPAN_KIND_INTERNAL }, this.context));
+    const done = (error) => safely(() => {
       if (timed) {
         this.recorder.metrics.guard.record((now() - started) / 1000, { "jazzrpc.route": this.attributes["jazzrpc.route"], "jazzrpc.guard.operation": name.slice(6) });
       }
@@ -196,7 +205,7 @@ class RequestTrace {
         if (reason === "ERR_INTERNAL" && error instanceof Error) span.recordException(error);
       }
       span.end();
-    };
+    });
     let result;
     try {
       // The handler's and the guard's own spans (an app's, a database client's) nest under theirs.
@@ -261,35 +270,44 @@ export async function traceServe(path, run) {
   const loaded = loadApi();
   if (typeof loaded?.then === "function") await loaded;
   const recorder = currentRecorder();
-  if (recorder === undefined) return run(undefined);
-  const trace = new ServerTrace(recorder, { "jazzrpc.route": path }, SPAN_KIND_SERVER, "jazzrpc.handle");
+  const trace = recorder === undefined ? undefined : safely(() => new ServerTrace(recorder, { "jazzrpc.route": path }, SPAN_KIND_SERVER, "jazzrpc.handle"));
+  if (trace === undefined) return run(undefined);
   let answer;
   try {
     answer = await recorder.api.context.with(trace.context, run, undefined, trace);
   } catch (error) {
-    trace.end({ ...outcomeOfError(error), replayed: false });
+    safely(() => trace.end({ ...outcomeOfError(error), replayed: false }));
     throw error;
   }
-  trace.end(outcomeOfAnswer(answer));
+  safely(() => trace.end(outcomeOfAnswer(answer)));
   return answer;
 }
 
 class SendTrace extends RequestTrace {
   attempts = 0;
+  open = undefined; // the attempt in flight
 
   /** One POST: its span (a child of send's), with the trace context injected into its headers. */
   attempt(headers) {
     this.attempts++;
     this.recorder.metrics?.attempts.add(1, { "jazzrpc.route": this.attributes["jazzrpc.route"] });
     if (!this.recorder.tracer) return undefined;
-    const span = this.recorder.tracer.startSpan("jazzrpc.attempt", { kind: SPAN_KIND_CLIENT, attributes: { "jazzrpc.attempt": this.attempts } }, this.context);
-    this.api.propagation?.inject(this.api.trace.setSpan(this.context, span), headers);
-    return span;
+    return safely(() => {
+      const span = this.recorder.tracer.startSpan("jazzrpc.attempt", { kind: SPAN_KIND_CLIENT, attributes: { "jazzrpc.attempt": this.attempts } }, this.context);
+      this.open = span;
+      this.api.propagation?.inject(this.api.trace.setSpan(this.context, span), headers);
+      return span;
+    });
   }
 
   /** An attempt's outcome: { payload } or { error, retry, status }. */
   attemptEnd(span, outcome) {
     if (span === undefined) return;
+    this.open = undefined;
+    safely(() => this.#endAttempt(span, outcome));
+  }
+
+  #endAttempt(span, outcome) {
     if (outcome.error) {
       const { status, reason } = outcomeOfError(outcome.error);
       span.setAttribute("http.response.status_code", outcome.status ?? status);
@@ -303,6 +321,7 @@ class SendTrace extends RequestTrace {
   }
 
   end(error) {
+    if (this.open !== undefined) this.attemptEnd(this.open, { error }); // aborted while it was in flight
     const route = this.attributes["jazzrpc.route"];
     const { status, reason } = error === undefined ? { status: 200, reason: undefined } : outcomeOfError(error);
     if (this.span) {
@@ -328,17 +347,17 @@ export async function traceSend(path, requestId, run) {
   const loaded = loadApi();
   if (typeof loaded?.then === "function") await loaded;
   const recorder = currentRecorder();
-  if (recorder === undefined) return run(null);
   const attributes = { "jazzrpc.route": path };
   if (typeof requestId === "string") attributes["jazzrpc.request_id"] = requestId;
-  const trace = new SendTrace(recorder, attributes, SPAN_KIND_CLIENT, "jazzrpc.send");
+  const trace = recorder === undefined ? undefined : safely(() => new SendTrace(recorder, attributes, SPAN_KIND_CLIENT, "jazzrpc.send"));
+  if (trace === undefined) return run(null);
   let value;
   try {
     value = await recorder.api.context.with(trace.context, run, undefined, trace);
   } catch (error) {
-    trace.end(error);
+    safely(() => trace.end(error));
     throw error;
   }
-  trace.end(undefined);
+  safely(() => trace.end(undefined));
   return value;
 }

@@ -35,11 +35,12 @@ class Reader extends MetricReader {
 }
 const reader = new Reader();
 let registered = false;
+const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
 function register() {
   if (registered) return;
   registered = true;
   api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  api.trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));
+  api.trace.setGlobalTracerProvider(tracerProvider);
   api.metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
 }
 
@@ -425,4 +426,25 @@ test("a route's rateLimit: the request over the limit is a 429 ERR_RATE_LIMITED 
   const d = delta(before, await points());
   assert.deepEqual(d["jazzrpc.server.rate_limited"], { [attrs({ "jazzrpc.route": "/api/book" })]: 1 });
   assert.equal(d["jazzrpc.server.requests"][attrs({ "jazzrpc.route": "/api/book", "http.response.status_code": 429, "jazzrpc.replayed": false, "jazzrpc.reason": "ERR_RATE_LIMITED" })], 1);
+});
+
+test("a tracer provider whose spans throw never turns an answer into a failure: handle() and send() answer as without it", async () => {
+  register();
+  const broken = () => {
+    throw new Error("a broken tracer");
+  };
+  api.trace.disable();
+  api.trace.setGlobalTracerProvider({ getTracer: () => ({ startSpan: broken, startActiveSpan: broken }) });
+  try {
+    const route = bookRoute();
+    const fetchHere = (url, init) => route.handle(new Request(new URL(url, "http://localhost"), init), worker, ({ eventId }) => ({ ticketId: eventId }));
+    assert.deepEqual(await route.send({ eventId: "still" }, { owner, fetch: fetchHere }), { ticketId: "still" });
+    const bad = JSON.parse((await route.prepare({ eventId: "x" }, { owner })).body);
+    bad.authToken = bad.authToken.slice(0, -2) + (bad.authToken.at(-2) === "A" ? "B" : "A") + bad.authToken.at(-1);
+    const refused = await route.handle(new Request("http://localhost/api/book", { method: "POST", body: JSON.stringify(bad) }), worker, () => ({ ticketId: "never" }));
+    assert.equal(refused.status, 401);
+  } finally {
+    api.trace.disable();
+    api.trace.setGlobalTracerProvider(tracerProvider);
+  }
 });
