@@ -136,12 +136,6 @@ export class SlidingLogs {
     return 0;
   }
 
-  /** Gives back the newest request counted for key (a claim that did not happen after all). */
-  untake(key) {
-    const log = this.#logs.get(key);
-    if (log !== undefined && log.size > 0) log.size--;
-  }
-
   // Keys in last-request order: forget from the front while their window has passed.
   #sweep(now) {
     if (now - this.#sweptAt < 1_000) return;
