@@ -296,3 +296,22 @@ console.log("staff " + (await burst(staff, 700)));
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("the memory window against a naive model: 20,000 random requests over 5 keys, every decision and Retry-After the same", async () => {
+  const { SlidingLogs } = await import("../../../js-glue/src/rpc/rate-limit.js");
+  const logs = new SlidingLogs();
+  const accepted = new Map();
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  let t = 1_000;
+  for (let i = 0; i < 20_000; i++) {
+    t += Math.floor(random() * 40);
+    const key = `k${Math.floor(random() * 5)}`;
+    const [requests, perMs] = [1 + (key.charCodeAt(1) % 4) * 3, 500 + (key.charCodeAt(1) % 3) * 700];
+    const inWindow = (accepted.get(key) ?? []).filter((a) => a + perMs > t);
+    const expected = inWindow.length < requests ? 0 : Math.min(...inWindow) + perMs - t;
+    const got = logs.take(key, requests, perMs, t);
+    assert.equal(got, expected, `request ${i} of ${key} at ${t}`);
+    if (got === 0) accepted.set(key, [...inWindow, t]);
+  }
+});
