@@ -12,7 +12,7 @@ import { startRedis } from "./redis-server.mjs";
 import { burstScenario } from "./rate-limit-scenarios.mjs";
 
 const REQUESTS = 30;
-const PER_MS = 6_000;
+const PER_MS = 10_000;
 const worker = Account.create();
 let redis;
 const servers = [];

@@ -102,7 +102,7 @@ export async function burstScenario({ route, post, runs, makeOwner, signers = 10
   const order = [];
   for (let k = 0; k < perSigner; k++) for (let s = 0; s < signers; s++) order.push({ s, body: bodies[s][k].body });
   const started = Date.now();
-  const outcomes = await pool(order.map(({ body }, i) => async () => outcomeOf(await post(i, body))), concurrency);
+  const outcomes = await pool(order.map(({ body }, i) => async () => ({ ...(await outcomeOf(await post(i, body))), at: Date.now() })), concurrency);
   const took = Date.now() - started;
   assert.ok(took < perMs, `the burst took ${took} ms, not within one window of ${perMs} ms: the machine is too slow for this check`);
   const bySigner = Array.from({ length: signers }, () => ({ ok: 0, limited: [], other: [] }));
@@ -123,10 +123,11 @@ export async function burstScenario({ route, post, runs, makeOwner, signers = 10
     }
   }
   assert.equal(await runs(), signers * requests, "the handler ran once per request let in");
-  // Honoured, Retry-After lets the same body in: one refused body per signer, after the
-  // longest Retry-After any of its refusals gave (by then its oldest slot is free).
-  const wait = Math.max(...bySigner.flatMap((m) => m.limited.map(({ o }) => Number(o.retryAfter))));
-  await sleep(wait * 1000);
+  // Honoured, Retry-After lets the same body in: each signer's last refused body, sent
+  // again once its Retry-After (counted from when that refusal arrived) has passed.
+  const until = Math.max(...bySigner.map((m) => m.limited.at(-1).o.at + Number(m.limited.at(-1).o.retryAfter) * 1000));
+  const wait = Math.round((until - Date.now()) / 100) / 10;
+  await sleep(Math.max(0, until - Date.now()));
   const later = await Promise.all(bySigner.map((m, s) => post(s, m.limited.at(-1).body).then(outcomeOf)));
   assert.deepEqual(later.map((o) => o.status), bySigner.map(() => 200), "each refused body succeeds after its Retry-After");
   assert.equal(await runs(), signers * requests + signers);
