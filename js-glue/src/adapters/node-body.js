@@ -65,8 +65,11 @@ export class NodeBody {
         if (!req.complete) onAborted();
       };
       const timer = setTimeout(() => finish(new JazzRequestError(BODY_TIMED_OUT.message, BODY_TIMED_OUT.status, undefined, { reason: BODY_TIMED_OUT.code })), timeoutMs);
-      if (req.complete || req.readableEnded) {
-        finish(req.complete ? null : new JazzRequestError(BODY_INCOMPLETE.message, BODY_INCOMPLETE.status, undefined, { reason: BODY_INCOMPLETE.code }));
+      // `req.complete` only says the parser has the whole message: its data may still be
+      // buffered in the stream (the app awaited before this read), and resume() delivers
+      // it with 'end'. Only a stream that already ended has nothing left to give.
+      if (req.readableEnded) {
+        finish(null);
         return;
       }
       req.on("data", onData);
