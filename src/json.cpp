@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <system_error>
 
 #include <fast_float/fast_float.h>
@@ -277,7 +278,7 @@ struct JsonNodeAccess {
   static constexpr std::uint32_t kMaxSize = (1u << (32 - JsonNode::kTagBits)) - 1;
 
   static JsonNode make(Tag tag, std::uint32_t size, std::uintptr_t payload) noexcept {
-    JsonNode node;
+    JsonNode node{};
     node.head_ = tag | (size << JsonNode::kTagBits);
     node.payload_ = payload;
     return node;
@@ -286,8 +287,10 @@ struct JsonNodeAccess {
   static std::uint32_t size(const JsonNode &node) noexcept { return node.size(); }
   static std::uintptr_t payload(const JsonNode &node) noexcept { return node.payload_; }
   static void set_payload(JsonNode &node, std::uintptr_t payload) noexcept { node.payload_ = payload; }
-  static std::vector<JsonNode> &nodes(JsonDocument &doc) noexcept { return doc.nodes_; }
-  static std::vector<char16_t> &units(JsonDocument &doc) noexcept { return doc.units_; }
+  using Nodes = std::vector<JsonNode, DefaultInitAllocator<JsonNode>>;
+  using Units = std::vector<char16_t, DefaultInitAllocator<char16_t>>;
+  static Nodes &nodes(JsonDocument &doc) noexcept { return doc.nodes_; }
+  static Units &units(JsonDocument &doc) noexcept { return doc.units_; }
   static std::vector<double> &numbers(JsonDocument &doc) noexcept { return doc.numbers_; }
 };
 
@@ -301,9 +304,27 @@ using Tag = JsonNode::Tag;
 // many bytes the strings hold (their units are never more) and how many numbers may not
 // fit a node. A hint, not trusted: the parser grows what a text that does not parse needs
 // past it (the pass stops where the parser would stop too, past max_depth).
+// Bytes in blocks of 4 KiB: grows with no copy and no block twice the size it needs.
+class ByteBlocks {
+ public:
+  std::size_t size() const noexcept { return size_; }
+  std::uint8_t &operator[](std::size_t i) noexcept { return blocks_[i >> kShift][i & (kBlock - 1)]; }
+  std::uint8_t operator[](std::size_t i) const noexcept { return blocks_[i >> kShift][i & (kBlock - 1)]; }
+  void push_back(std::uint8_t value) {
+    if ((size_ & (kBlock - 1)) == 0) blocks_.push_back(std::make_unique<std::uint8_t[]>(kBlock));
+    (*this)[size_++] = value;
+  }
+
+ private:
+  static constexpr unsigned kShift = 12;
+  static constexpr std::size_t kBlock = std::size_t{1} << kShift;
+  std::vector<std::unique_ptr<std::uint8_t[]>> blocks_;
+  std::size_t size_ = 0;
+};
+
 struct Hints {
   static constexpr std::uint8_t kMany = 255;
-  std::vector<std::uint8_t> counts;                               // per container
+  ByteBlocks counts;                                              // per container
   std::vector<std::pair<std::uint32_t, std::uint32_t>> many;      // (container, count) of counts >= kMany
   std::size_t nodes = 1;                                          // the root and every child (two per member)
   std::size_t string_bytes = 0;
@@ -338,9 +359,6 @@ Hints count_values(std::string_view text, std::uint32_t max_depth) {
     }
     hints.nodes += c.object ? 2 * n : n;
   };
-  // brackets anywhere (in strings too) bound the containers: one allocation for the counts
-  hints.counts.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '[')) +
-                       static_cast<std::size_t>(std::count(text.begin(), text.end(), '{')));
   const std::size_t n = text.size();
   for (std::size_t i = 0; i < n; ++i) {
     const char c = text[i];
@@ -429,8 +447,8 @@ class Parser {
   Hints hints_;
   std::size_t next_container_ = 0;  // index of the next container to open, into hints_
   std::size_t next_node_ = 0;       // the first node no container has taken yet
-  std::vector<JsonNode> &nodes_;
-  std::vector<char16_t> &units_;
+  JsonNodeAccess::Nodes &nodes_;
+  JsonNodeAccess::Units &units_;
   std::vector<double> &numbers_;
 
   bool at_end() const { return pos_ >= text_.size(); }
@@ -490,11 +508,11 @@ class Parser {
         return consume_literal("null") ? Status::ok : Status::not_json;
       default: {
         double number = 0;
-        const Status status = parse_number(number);
+        bool small = false;
+        const Status status = parse_number(number, small);
         if (status != Status::ok) return status;
         // integers of 32 bits in the node itself (-0 is not one), every other number aside
-        if (number >= -2147483648.0 && number <= 2147483647.0 && number == static_cast<double>(static_cast<std::int32_t>(number)) &&
-            !(number == 0 && std::signbit(number))) {
+        if (small) {
           set(at, JsonNode::kInt, 0, static_cast<std::uint32_t>(static_cast<std::int32_t>(number)));
         } else {
           set(at, JsonNode::kDouble, 0, numbers_.size());
@@ -681,7 +699,8 @@ class Parser {
     }
   }
 
-  Status parse_number(double &out) {
+  // small: the number is an integer of 32 bits written as one (not -0).
+  Status parse_number(double &out, bool &small) {
     const std::size_t start = pos_;
     if (!at_end() && peek() == '-') ++pos_;
     if (at_end()) return Status::not_json;
@@ -711,6 +730,7 @@ class Parser {
       for (; i < pos_ && is_digit(text_[i]); ++i) integer = integer * 10 + static_cast<std::uint64_t>(text_[i] - '0');
       if (i == pos_) {
         out = sign ? -static_cast<double>(integer) : static_cast<double>(integer);
+        small = integer <= (sign ? 0x80000000u : 0x7FFFFFFFu) && !(sign && integer == 0);
         return Status::ok;
       }
     }
