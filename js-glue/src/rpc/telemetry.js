@@ -122,6 +122,21 @@ function instrumentsOf(meter) {
 }
 
 const now = () => (typeof performance !== "undefined" ? performance.now() : Date.now());
+
+// Metric attributes, made once per distinct set (routes, operations, statuses and reasons
+// are few) and frozen: a metric point per request allocates no object.
+const attributeSets = new Map();
+function attributesOf(...pairs) {
+  const key = pairs.join("\u0000");
+  let attributes = attributeSets.get(key);
+  if (attributes === undefined) {
+    attributes = {};
+    for (let i = 0; i < pairs.length; i += 2) if (pairs[i + 1] !== undefined) attributes[pairs[i]] = pairs[i + 1];
+    Object.freeze(attributes);
+    if (attributeSets.size < 10_000) attributeSets.set(key, attributes);
+  }
+  return attributes;
+}
 const SPAN_KIND_SERVER = 1;
 const SPAN_KIND_CLIENT = 2;
 const SPAN_KIND_INTERNAL = 0;
@@ -168,6 +183,7 @@ export function step(trace, name, fn) {
 }
 
 class RequestTrace {
+  recording = false; // the request's span is kept (sampled): its steps get child spans
   constructor(recorder, attributes, kind, name) {
     this.recorder = recorder;
     this.api = recorder.api;
@@ -176,6 +192,7 @@ class RequestTrace {
     if (recorder.tracer) {
       const nested = kind === SPAN_KIND_SERVER && this.api.trace.getSpan(parent) !== undefined;
       this.span = recorder.tracer.startSpan(name, { kind: nested ? SPAN_KIND_INTERNAL : kind, attributes }, parent);
+      this.recording = this.span.isRecording?.() !== false;
       this.context = this.api.trace.setSpan(parent, this.span);
     } else {
       this.context = parent;
@@ -192,10 +209,11 @@ class RequestTrace {
     const guard = name.startsWith("guard.");
     const timed = guard && this.recorder.metrics !== undefined;
     const started = timed ? now() : 0;
-    const span = safely(() => this.recorder.tracer?.startSpan(`jazzrpc.${name}`, { kind: SPAN_KIND_INTERNAL }, this.context));
+    // A request span that is not recording (sampled out) gets no children: nothing would keep them.
+    const span = this.recording ? safely(() => this.recorder.tracer.startSpan(`jazzrpc.${name}`, { kind: SPAN_KIND_INTERNAL }, this.context)) : undefined;
     const done = (error) => safely(() => {
       if (timed) {
-        this.recorder.metrics.guard.record((now() - started) / 1000, { "jazzrpc.route": this.attributes["jazzrpc.route"], "jazzrpc.guard.operation": name.slice(6) });
+        this.recorder.metrics.guard.record((now() - started) / 1000, attributesOf("jazzrpc.route", this.attributes["jazzrpc.route"], "jazzrpc.guard.operation", name.slice(6)));
       }
       if (span === undefined) return;
       if (error !== undefined) {
@@ -232,7 +250,7 @@ class RequestTrace {
 
   /** The answer's size, when it is stored for its id. */
   stored(bytes) {
-    this.recorder.metrics?.stored.record(bytes, { "jazzrpc.route": this.attributes["jazzrpc.route"] });
+    this.recorder.metrics?.stored.record(bytes, attributesOf("jazzrpc.route", this.attributes["jazzrpc.route"]));
   }
 }
 
@@ -253,12 +271,10 @@ class ServerTrace extends RequestTrace {
     }
     const m = this.recorder.metrics;
     if (m === undefined) return;
-    const attributes = { "jazzrpc.route": route, "http.response.status_code": status, "jazzrpc.replayed": replayed };
-    if (reason !== undefined) attributes["jazzrpc.reason"] = reason;
-    m.requests.add(1, attributes);
-    if (replayed) m.replays.add(1, { "jazzrpc.route": route, "http.response.status_code": status });
-    if (status === 409 && reason === "ERR_BEING_HANDLED") m.conflicts.add(1, { "jazzrpc.route": route });
-    if (status === 429 && reason === "ERR_RATE_LIMITED") m.rateLimited.add(1, { "jazzrpc.route": route });
+    m.requests.add(1, attributesOf("jazzrpc.route", route, "http.response.status_code", status, "jazzrpc.replayed", replayed, "jazzrpc.reason", reason));
+    if (replayed) m.replays.add(1, attributesOf("jazzrpc.route", route, "http.response.status_code", status));
+    if (status === 409 && reason === "ERR_BEING_HANDLED") m.conflicts.add(1, attributesOf("jazzrpc.route", route));
+    if (status === 429 && reason === "ERR_RATE_LIMITED") m.rateLimited.add(1, attributesOf("jazzrpc.route", route));
   }
 }
 
@@ -290,7 +306,7 @@ class SendTrace extends RequestTrace {
   /** One POST: its span (a child of send's), with the trace context injected into its headers. */
   attempt(headers) {
     this.attempts++;
-    this.recorder.metrics?.attempts.add(1, { "jazzrpc.route": this.attributes["jazzrpc.route"] });
+    this.recorder.metrics?.attempts.add(1, attributesOf("jazzrpc.route", this.attributes["jazzrpc.route"]));
     if (!this.recorder.tracer) return undefined;
     return safely(() => {
       const span = this.recorder.tracer.startSpan("jazzrpc.attempt", { kind: SPAN_KIND_CLIENT, attributes: { "jazzrpc.attempt": this.attempts } }, this.context);
@@ -333,9 +349,7 @@ class SendTrace extends RequestTrace {
       }
       this.span.end();
     }
-    const attributes = { "jazzrpc.route": route, "http.response.status_code": status };
-    if (reason !== undefined) attributes["jazzrpc.reason"] = reason;
-    this.recorder.metrics?.sends.add(1, attributes);
+    this.recorder.metrics?.sends.add(1, attributesOf("jazzrpc.route", route, "http.response.status_code", status, "jazzrpc.reason", reason));
   }
 }
 
