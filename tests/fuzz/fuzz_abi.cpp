@@ -1,5 +1,5 @@
 // The C ABI the glue calls (wasm/abi.cpp, built natively here): each body through the
-// verify exports, and what the glue then does with the output (js-glue/src/core/core.js).
+// verify exports, and what the glue then does with the output (js-glue/src/core/message.js and report.js).
 // Invariants, for any input bytes:
 //  - each export returns the core's verdict, negated;
 //  - its report is empty exactly when the body was not read far enough, and otherwise
