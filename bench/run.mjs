@@ -396,7 +396,8 @@ function render(results) {
   }
   if (results.telemetry?.ratio) {
     const r = results.telemetry.ratio;
-    target("telemetry on ÷ off: handle()'s time per request on the memory guard, one process (paired chunks)", r, 1.05, r <= 1.05);
+    const steps = results.telemetry.stepsRatio;
+    target("telemetry on ÷ off: handle()'s time per request on the memory guard, one process (paired chunks, the default: one span a request)", r, 1.05, r <= 1.05, steps ? `with instrument(api, { steps: true }), a span per step: ${steps}, for information` : undefined);
   }
   if (results.rate_limit?.ratio) {
     const r = results.rate_limit.ratio;

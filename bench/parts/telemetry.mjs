@@ -3,9 +3,12 @@
 // BasicTracerProvider with a BatchSpanProcessor whose exporter drops the spans, and a
 // MeterProvider with a pull reader: every span and metric point is made and aggregated)
 // and off (instrument(null): the path with no @opentelemetry/api, one check per request).
-// Chunks of fresh bodies are handled on and off in turn (the order alternating), so that
-// both see the same machine; ratio is the median of the paired (time on ÷ time off).
-//   node --expose-gc parts/telemetry.mjs [PAIRS] [CHUNK] [both|spans|metrics]
+// On comes in two configurations: the default (instrument(api): one jazzrpc.handle span a
+// request) and steps (instrument(api, { steps: true }): and a child span per step).
+// Chunks of fresh bodies are handled off, default and steps in turn (the order rotating
+// through all six), so that all three see the same machine; ratio is the median of the
+// default's (time on ÷ time off of the same round), stepsRatio the same for steps.
+//   node --expose-gc parts/telemetry.mjs [ROUNDS] [CHUNK] [both|spans|metrics]
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { emit, log, median, QUICK, ROOT, round } from "../lib/measure.mjs";
@@ -41,38 +44,51 @@ const handle = (body) => route.handle(new Request(URL_, { method: "POST", header
 // Every body made first (with telemetry off), so that only handle() runs between the clocks.
 const WARM_UP = 3;
 glue.instrument(null);
-const all = await makeBodies((pairs + WARM_UP) * 2 * CHUNK, 0);
+const all = await makeBodies((pairs + WARM_UP) * 3 * CHUNK, 0);
 let next = 0;
-async function chunk(on) {
+const CONFIG = { off: null, default: undefined, steps: { steps: true } };
+async function chunk(config) {
   const bodies = all.slice(next, next + CHUNK);
   next += CHUNK;
-  glue.instrument(on ? api : null);
+  if (config === "off") glue.instrument(null);
+  else glue.instrument(api, CONFIG[config]);
+  globalThis.gc?.(); // each chunk from a collected heap: a major collection the one before left owing is not charged to it
+  const cpu = process.cpuUsage();
   const t = performance.now();
   for (const body of bodies) {
     const response = await handle(body);
     if (response.status !== 200) throw new Error(`status ${response.status}: ${await response.text()}`);
   }
-  return performance.now() - t;
+  const wall = performance.now() - t;
+  const used = process.cpuUsage(cpu);
+  return { wall, cpu: (used.user + used.system) / 1000 };
 }
 
 log(`telemetry: warm-up`);
-for (let i = 0; i < WARM_UP; i++) {
-  await chunk(true);
-  await chunk(false);
-}
+for (let i = 0; i < WARM_UP; i++) for (const config of ["default", "steps", "off"]) await chunk(config);
 const recorded = exported;
-log(`telemetry: ${pairs} pairs of ${CHUNK} requests on and off`);
+log(`telemetry: ${pairs} rounds of ${CHUNK} requests off, default and steps`);
+const ORDERS = [
+  ["off", "default", "steps"],
+  ["default", "steps", "off"],
+  ["steps", "off", "default"],
+  ["off", "steps", "default"],
+  ["steps", "default", "off"],
+  ["default", "off", "steps"],
+];
 const ratios = [];
-const onRates = [];
-const offRates = [];
+const stepsRatios = [];
+const cpuRatios = [];
+const cpuStepsRatios = [];
+const rates = { off: [], default: [], steps: [] };
 for (let i = 0; i < pairs; i++) {
-  const first = i % 2 === 0;
-  const a = await chunk(first);
-  const b = await chunk(!first);
-  const [on, off] = first ? [a, b] : [b, a];
-  ratios.push(on / off);
-  onRates.push(CHUNK / (on / 1000));
-  offRates.push(CHUNK / (off / 1000));
+  const ms = {};
+  for (const config of ORDERS[i % ORDERS.length]) ms[config] = await chunk(config);
+  ratios.push(ms.default.wall / ms.off.wall);
+  stepsRatios.push(ms.steps.wall / ms.off.wall);
+  cpuRatios.push(ms.default.cpu / ms.off.cpu);
+  cpuStepsRatios.push(ms.steps.cpu / ms.off.cpu);
+  for (const config of Object.keys(rates)) rates[config].push(CHUNK / (ms[config].wall / 1000));
 }
 await new Promise((resolve) => setTimeout(resolve, 300)); // the last batch of spans exported
 const { resourceMetrics } = MODE === "spans" ? { resourceMetrics: { scopeMetrics: [] } } : await reader.collect();
@@ -87,10 +103,17 @@ emit({
   chunk: CHUNK,
   ratio: round(median(ratios)),
   ratios: ratios.map((r) => round(r)),
-  onPerSecond: round(median(onRates)),
-  offPerSecond: round(median(offRates)),
-  spansPerRequest: round((exported - recorded) / (pairs * CHUNK)),
+  stepsRatio: round(median(stepsRatios)),
+  // The same from the process's CPU time (user + system, GC threads included) rather than
+  // the wall clock: less moved by other processes taking the cores.
+  cpuRatio: round(median(cpuRatios)),
+  cpuStepsRatio: round(median(cpuStepsRatios)),
+  stepsRatios: stepsRatios.map((r) => round(r)),
+  onPerSecond: round(median(rates.default)),
+  stepsPerSecond: round(median(rates.steps)),
+  offPerSecond: round(median(rates.off)),
+  spansPerRequest: round((exported - recorded) / (pairs * CHUNK)), // default and steps together: 1 + 6 = 7 per 2 requests
   requestsCounted,
-  requestsOn: (pairs + WARM_UP) * CHUNK,
+  requestsOn: (pairs + WARM_UP) * 2 * CHUNK,
 });
 process.exit(0);

@@ -428,14 +428,26 @@ export interface OpenTelemetryApi {
   context: { active(): unknown; with(...args: any[]): unknown };
 }
 
+/** What instrument() records beyond its default (README "Telemetry"). */
+export interface InstrumentOptions {
+  /**
+   * A child span of `jazzrpc.handle` for each step of a request: `jazzrpc.verify`,
+   * `jazzrpc.guard.claim` (or `.lookup`, `.release`, `.transaction`), `jazzrpc.handler`,
+   * `jazzrpc.sign`, `jazzrpc.guard.complete`, with the handler and the guard run in their
+   * step's span; and the `complete` operation's point in `jazzrpc.guard.duration`. Default
+   * false: one `jazzrpc.handle` span a request, the handler run in its context.
+   */
+  steps?: boolean;
+}
+
 /**
  * OpenTelemetry traces and metrics (README "Telemetry"): hands jazzrpc the `@opentelemetry/api`
  * module, for runtimes where it is not loaded by itself (Workers, browsers, bundles; Node and
- * Deno import it on the first handle() or send() when it is installed). Spans and metric points
- * are recorded only while the app has registered a provider. `instrument(null)` turns it off.
- * Returns what it was given.
+ * Deno import it on the first handle() or send() when it is installed, and take it from here
+ * for options such as `{ steps: true }`). Spans and metric points are recorded only while the
+ * app has registered a provider. `instrument(null)` turns it off. Returns what it was given.
  */
-export declare function instrument<Api extends OpenTelemetryApi | { default: OpenTelemetryApi }>(api: Api): Api;
+export declare function instrument<Api extends OpenTelemetryApi | { default: OpenTelemetryApi }>(api: Api, options?: InstrumentOptions): Api;
 export declare function instrument(api: null | false): null | false;
 
 /** Every stable reason, with its usual HTTP status (0: the handler's or the answer's own) and meaning. */

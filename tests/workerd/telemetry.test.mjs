@@ -1,8 +1,10 @@
 // OpenTelemetry on Workers (issue 19.3), in real workerd (Miniflare): the Worker of
 // tests/workerd/telemetry/ is bundled by wrangler with @opentelemetry/api and the SDK,
 // hands the api to jazzrpc with instrument(api), and serves a route on the Durable Object
-// guard. Requests signed here (a good one, its copy, a bad signature, a schema failure);
-// the Worker's in-memory span exporter and metric reader are read from GET /telemetry.
+// guard. Requests signed here (a good one, its copy, a bad signature, a schema failure),
+// first in the default configuration (one span a request), then with instrument(api,
+// { steps: true }) (a child span per step); the Worker's in-memory span exporter and metric
+// reader are read from GET /telemetry.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -23,7 +25,9 @@ const anything = { "~standard": { version: 1, vendor: "test", validate: (value) 
 const route = defineRequest({ url: "/api/book", workerId: worker.id, request: anything, response: anything });
 const post = (body) => fetch(new URL("/api/book", local.url), { method: "POST", headers: { "Content-Type": "application/json" }, body });
 
-test("workerd: handle() on the Durable Object guard records its span tree and metric points through instrument(api)", async () => {
+const telemetry = async () => (await fetch(new URL("/telemetry", local.url))).json();
+
+test("workerd: handle() on the Durable Object guard records its span and metric points through instrument(api); its span tree with { steps: true }", async () => {
   const good = await route.prepare({ eventId: "jazz-night" }, { owner });
   const first = await post(good.body);
   assert.equal(first.status, 200, await first.clone().text());
@@ -36,8 +40,7 @@ test("workerd: handle() on the Durable Object guard records its span tree and me
   const wrong = await route.prepare({ eventId: 7 }, { owner });
   assert.equal((await post(wrong.body)).status, 400);
 
-  const response = await fetch(new URL("/telemetry", local.url));
-  const { spans, metrics } = await response.json();
+  const { spans, metrics } = await telemetry();
   const roots = spans.filter((s) => s.name === "jazzrpc.handle");
   assert.deepEqual(
     roots.map((s) => s.attributes),
@@ -50,11 +53,8 @@ test("workerd: handle() on the Durable Object guard records its span tree and me
   );
   assert.ok(roots.every((s) => s.kind === 1 && s.parent === null), "server spans, roots of their traces");
   const childrenOf = (root) => spans.filter((s) => s.parent === root.id).map((s) => s.name);
-  assert.deepEqual(childrenOf(roots[0]), ["jazzrpc.verify", "jazzrpc.guard.claim", "jazzrpc.handler", "jazzrpc.sign", "jazzrpc.guard.complete"]);
-  assert.deepEqual(childrenOf(roots[1]), ["jazzrpc.verify", "jazzrpc.guard.claim"]);
-  assert.deepEqual(childrenOf(roots[2]), ["jazzrpc.verify"]);
-  assert.deepEqual(childrenOf(roots[3]), ["jazzrpc.verify"]);
-
+  for (const root of roots) assert.deepEqual(childrenOf(root), [], "the default configuration: no step span");
+  assert.deepEqual(spans.map((s) => s.name), ["jazzrpc.handle", "jazzrpc.handle", "jazzrpc.handle", "jazzrpc.handle"]);
   const count = (name, attributes) => metrics[name]?.find((p) => JSON.stringify(Object.entries(p.attributes).sort()) === JSON.stringify(Object.entries(attributes).sort()))?.value;
   const at = { "jazzrpc.route": "/api/book" };
   assert.equal(count("jazzrpc.server.requests", { ...at, "http.response.status_code": 200, "jazzrpc.replayed": false }), 1);
@@ -63,6 +63,28 @@ test("workerd: handle() on the Durable Object guard records its span tree and me
   assert.equal(count("jazzrpc.server.requests", { ...at, "http.response.status_code": 400, "jazzrpc.replayed": false, "jazzrpc.reason": "ERR_SCHEMA" }), 1);
   assert.equal(count("jazzrpc.server.replays", { ...at, "http.response.status_code": 200 }), 1);
   assert.equal(count("jazzrpc.guard.duration", { ...at, "jazzrpc.guard.operation": "claim" }).count, 2);
-  assert.equal(count("jazzrpc.guard.duration", { ...at, "jazzrpc.guard.operation": "complete" }).count, 1);
-  assert.deepEqual(count("jazzrpc.server.stored_answer.size", at), { count: 1, sum: Buffer.byteLength(firstBody) });
+  assert.equal(count("jazzrpc.guard.duration", { ...at, "jazzrpc.guard.operation": "complete" }), undefined, "the complete's time only with steps");
+  assert.equal(count("jazzrpc.server.stored_answers", at), 1);
+  assert.equal(count("jazzrpc.server.stored_answer.bytes", at), Buffer.byteLength(firstBody));
+
+  // instrument(api, { steps: true }) in the Worker: a child span per step.
+  assert.equal((await fetch(new URL("/instrument?steps=1", local.url), { method: "POST" })).status, 204);
+  try {
+    const next = await route.prepare({ eventId: "steps" }, { owner });
+    assert.equal((await post(next.body)).status, 200);
+    assert.equal((await post(next.body)).headers.get("x-jazz-replayed"), "true");
+    assert.equal((await post(JSON.stringify(bad))).status, 401);
+    const after = await telemetry();
+    const stepRoots = after.spans.filter((s) => s.name === "jazzrpc.handle");
+    assert.equal(stepRoots.length, 3);
+    const stepsOf = (root) => after.spans.filter((s) => s.parent === root.id).map((s) => s.name);
+    assert.deepEqual(stepsOf(stepRoots[0]), ["jazzrpc.verify", "jazzrpc.guard.claim", "jazzrpc.handler", "jazzrpc.sign", "jazzrpc.guard.complete"]);
+    assert.deepEqual(stepsOf(stepRoots[1]), ["jazzrpc.verify", "jazzrpc.guard.claim"]);
+    assert.deepEqual(stepsOf(stepRoots[2]), ["jazzrpc.verify"]);
+    const guardCount = (operation) => after.metrics["jazzrpc.guard.duration"].find((p) => p.attributes["jazzrpc.guard.operation"] === operation)?.value.count;
+    assert.equal(guardCount("claim"), 2 + 2, "cumulative: the two of before, the new one and its copy");
+    assert.equal(guardCount("complete"), 1);
+  } finally {
+    await fetch(new URL("/instrument?steps=0", local.url), { method: "POST" });
+  }
 });

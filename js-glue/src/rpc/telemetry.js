@@ -14,13 +14,17 @@
 // look at the api's global providers per request, and the plain path.
 //
 // What a request records (names stable; README "Telemetry"):
-//   span jazzrpc.handle (server) > jazzrpc.verify, jazzrpc.guard.claim, jazzrpc.handler,
-//     jazzrpc.sign, jazzrpc.guard.complete (or .lookup, .release, .transaction);
-//     attributes jazzrpc.route, jazzrpc.request_id, http.response.status_code,
-//     jazzrpc.reason (a refusal's: ERR_SCHEMA for a schema failure), jazzrpc.replayed.
-//     The handler and the guard run in their span's context (their own spans nest).
+//   span jazzrpc.handle (server), the whole request run in its context (the handler's own
+//     spans nest under it); attributes jazzrpc.route, jazzrpc.request_id,
+//     http.response.status_code, jazzrpc.reason (a refusal's: ERR_SCHEMA for a schema
+//     failure), jazzrpc.replayed.
+//   with instrument(api, { steps: true }) only: its children jazzrpc.verify,
+//     jazzrpc.guard.claim, jazzrpc.handler, jazzrpc.sign, jazzrpc.guard.complete (or
+//     .lookup, .release, .transaction); the handler and the guard run in their span's context.
 //   span jazzrpc.send (client) > jazzrpc.attempt per POST (jazzrpc.attempt: its number)
-//   metrics: see instrumentsOf().
+//   metrics: see Metrics. Counts are jazzrpc's own numbers, read by the SDK through
+//     observable counters when it collects: a request adds to two or three of them and
+//     records one or two guard-latency points, nothing else.
 
 import { JazzRequestError } from "./request-error.js";
 
@@ -32,17 +36,25 @@ export let telemetryOff = true;
 let api; // @opentelemetry/api: undefined until given or loaded, null when it could not be loaded
 let loader = null; // Node/Deno: () => import("@opentelemetry/api")
 let loading = null; // the loader's one promise
+let steps = false; // instrument(api, { steps: true }): a child span per step of handle()
 
 /**
  * Hands jazzrpc the `@opentelemetry/api` module (import * as api from "@opentelemetry/api"):
  * the way for Workers, browsers and bundles; on Node and Deno it is loaded by itself when
  * installed. Returns the api given. instrument(null) turns telemetry off.
+ * options.steps (default false): a child span of jazzrpc.handle for each step (verify,
+ * guard.*, handler, sign); without it, jazzrpc.handle alone.
  */
-export function instrument(otelApi) {
+export function instrument(otelApi, options = undefined) {
+  if (options !== undefined && (options === null || typeof options !== "object")) {
+    throw new TypeError("jazzrpc: instrument(api, options): options is an object, { steps: true } for a span per step");
+  }
+  if (options?.steps !== undefined && typeof options.steps !== "boolean") throw new TypeError("jazzrpc: instrument(api, { steps }): steps is true or false");
   if (otelApi === null || otelApi === false) {
     api = null;
     loader = null;
     telemetryOff = true;
+    steps = false;
     return otelApi;
   }
   const candidate = otelApi?.trace ? otelApi : otelApi?.default;
@@ -52,6 +64,7 @@ export function instrument(otelApi) {
   api = candidate;
   loader = null;
   telemetryOff = false;
+  steps = options?.steps === true;
   return otelApi;
 }
 
@@ -101,42 +114,144 @@ function recorderOf(tracerProvider, meterProvider) {
   let meter = meterProvider.getMeter(NAME);
   if (typeof api.createNoopMeter === "function" && meter === api.createNoopMeter()) meter = undefined;
   if (!tracer && !meter) return undefined;
-  return { api, tracer, metrics: meter ? instrumentsOf(meter) : undefined };
+  return { api, tracer, metrics: meter ? metricsOf(meterProvider, meter) : undefined };
 }
 
 // Guard latency buckets, in seconds: from 50 µs (memory) to 5 s (guardTimeoutMs's default).
 const GUARD_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-const BYTES_BUCKETS = [128, 256, 512, 1024, 4096, 16384, 65536, 262144, 1048576];
 
-function instrumentsOf(meter) {
-  return {
-    requests: meter.createCounter("jazzrpc.server.requests", { description: "Requests answered by handle(), by route, status, reason and replayed" }),
-    replays: meter.createCounter("jazzrpc.server.replays", { description: "Requests answered from a stored answer (X-Jazz-Replayed)" }),
-    conflicts: meter.createCounter("jazzrpc.server.conflicts", { description: "409 ERR_BEING_HANDLED: a copy of the request arrived while the first ran" }),
-    rateLimited: meter.createCounter("jazzrpc.server.rate_limited", { description: "429 ERR_RATE_LIMITED answers" }),
-    guard: meter.createHistogram("jazzrpc.guard.duration", { unit: "s", description: "Time of a replay guard's operation (claim, complete, lookup, release, transaction)", advice: { explicitBucketBoundaries: GUARD_BUCKETS } }),
-    stored: meter.createHistogram("jazzrpc.server.stored_answer.size", { unit: "By", description: "Bytes of the answers stored for their request ids", advice: { explicitBucketBoundaries: BYTES_BUCKETS } }),
-    sends: meter.createCounter("jazzrpc.client.requests", { description: "send() and deliver() outcomes, by route, status and reason" }),
-    attempts: meter.createCounter("jazzrpc.client.attempts", { description: "POSTs made by send() and deliver(), retries included" }),
-  };
-}
+// Distinct attribute sets kept per metric and route; past it, counted under
+// { jazzrpc.route, otel.metric.overflow: true } (the SDK's own convention for its limit).
+const MAX_SETS = 2000;
 
-const now = () => (typeof performance !== "undefined" ? performance.now() : Date.now());
-
-// Metric attributes, made once per distinct set (routes, operations, statuses and reasons
-// are few) and frozen: a metric point per request allocates no object.
-const attributeSets = new Map();
-function attributesOf(...pairs) {
-  const key = pairs.join("\u0000");
-  let attributes = attributeSets.get(key);
-  if (attributes === undefined) {
-    attributes = {};
-    for (let i = 0; i < pairs.length; i += 2) if (pairs[i + 1] !== undefined) attributes[pairs[i]] = pairs[i + 1];
-    Object.freeze(attributes);
-    if (attributeSets.size < 10_000) attributeSets.set(key, attributes);
+/** A count by attribute set: the attributes (frozen, made once) and the running total. */
+class Cell {
+  constructor(attributes) {
+    this.attributes = Object.freeze(attributes);
+    this.value = 0;
   }
-  return attributes;
 }
+
+/** A route's counts, each found by a small key made from the values that vary. */
+class RouteCounts {
+  constructor(route) {
+    this.attributes = Object.freeze({ "jazzrpc.route": route });
+    this.requests = new Map(); // `${status}|${replayed}|${reason}` -> Cell
+    this.replays = new Map(); // status -> Cell
+    this.conflicts = new Cell(this.attributes);
+    this.rateLimited = new Cell(this.attributes);
+    this.storedAnswers = new Cell(this.attributes);
+    this.storedBytes = new Cell(this.attributes);
+    this.sends = new Map(); // `${status}|${reason}` -> Cell
+    this.attempts = new Cell(this.attributes);
+    this.guard = new Map(); // "guard.<operation>" -> frozen attributes of jazzrpc.guard.duration
+    this.overflow = undefined; // map -> its Cell past MAX_SETS
+  }
+
+  /** A new cell for key in map: the route's attributes and `extra`, or the map's overflow cell past MAX_SETS. */
+  add(map, key, extra) {
+    if (map.size >= MAX_SETS) {
+      this.overflow ??= new Map();
+      let cell = this.overflow.get(map);
+      if (cell === undefined) this.overflow.set(map, (cell = new Cell({ ...this.attributes, "otel.metric.overflow": true })));
+      return cell;
+    }
+    const cell = new Cell({ ...this.attributes, ...extra });
+    map.set(key, cell);
+    return cell;
+  }
+
+  /** jazzrpc.guard.duration's attributes for a step named "guard.<operation>". */
+  guardAttributes(step) {
+    let attributes = this.guard.get(step);
+    if (attributes === undefined) {
+      attributes = Object.freeze({ ...this.attributes, "jazzrpc.guard.operation": step.slice(6) });
+      if (this.guard.size < 64) this.guard.set(step, attributes);
+    }
+    return attributes;
+  }
+}
+
+/**
+ * The metrics of one meter provider: jazzrpc's own counts, reported through observable
+ * counters (the SDK hashes and aggregates them only when it collects), and the guard-latency
+ * histogram (there is no observable histogram), recorded with one frozen attribute set per
+ * route and operation. Made once per meter provider, so that a tracer provider changed
+ * later does not register a second callback for the same instruments.
+ */
+class Metrics {
+  routes = new Map(); // route path -> RouteCounts
+
+  constructor(meter) {
+    const counter = (name, description, unit) => meter.createObservableCounter(name, unit ? { description, unit } : { description });
+    this.instruments = {
+      requests: counter("jazzrpc.server.requests", "Requests answered by handle(), by route, status, reason and replayed"),
+      replays: counter("jazzrpc.server.replays", "Requests answered from a stored answer (X-Jazz-Replayed)"),
+      conflicts: counter("jazzrpc.server.conflicts", "409 ERR_BEING_HANDLED: a copy of the request arrived while the first ran"),
+      rateLimited: counter("jazzrpc.server.rate_limited", "429 ERR_RATE_LIMITED answers"),
+      storedAnswers: counter("jazzrpc.server.stored_answers", "Answers stored for their request ids"),
+      storedBytes: counter("jazzrpc.server.stored_answer.bytes", "Bytes of the answers stored for their request ids, in total", "By"),
+      sends: counter("jazzrpc.client.requests", "send() and deliver() outcomes, by route, status and reason"),
+      attempts: counter("jazzrpc.client.attempts", "POSTs made by send() and deliver(), retries included"),
+    };
+    this.guard = meter.createHistogram("jazzrpc.guard.duration", { unit: "s", description: "Time of a replay guard's operation (claim, complete, lookup, release, transaction)", advice: { explicitBucketBoundaries: GUARD_BUCKETS } });
+    const observables = Object.values(this.instruments);
+    if (typeof meter.addBatchObservableCallback === "function") {
+      meter.addBatchObservableCallback((observer) => this.#observe((instrument, value, attributes) => observer.observe(instrument, value, attributes)), observables);
+    } else {
+      // An older api: one callback per instrument, each reporting its own counts.
+      for (const [name, instrument] of Object.entries(this.instruments)) {
+        instrument.addCallback((result) => this.#observe((which, value, attributes) => which === instrument && result.observe(value, attributes), name));
+      }
+    }
+  }
+
+  /** Every count, as observe(instrument, value, attributes); only `only`'s when given. */
+  #observe(observe, only = undefined) {
+    const is = this.instruments;
+    const each = (name, cells) => {
+      if (only !== undefined && only !== name) return;
+      for (const cell of cells) if (cell.value !== 0) observe(is[name], cell.value, cell.attributes);
+    };
+    for (const counts of this.routes.values()) {
+      each("requests", counts.requests.values());
+      each("replays", counts.replays.values());
+      each("conflicts", [counts.conflicts]);
+      each("rateLimited", [counts.rateLimited]);
+      each("storedAnswers", [counts.storedAnswers]);
+      each("storedBytes", [counts.storedBytes]);
+      each("sends", counts.sends.values());
+      each("attempts", [counts.attempts]);
+      if (counts.overflow !== undefined) {
+        const names = new Map([[counts.requests, "requests"], [counts.replays, "replays"], [counts.sends, "sends"]]);
+        for (const [map, cell] of counts.overflow) each(names.get(map), [cell]);
+      }
+    }
+  }
+
+  /** The counts of a route (paths come from defineRequest, not from requests: few). */
+  route(path) {
+    let counts = this.routes.get(path);
+    if (counts === undefined) {
+      counts = new RouteCounts(path);
+      this.routes.set(path, counts);
+    }
+    return counts;
+  }
+}
+
+const metricsByProvider = new WeakMap();
+function metricsOf(meterProvider, meter) {
+  let metrics = metricsByProvider.get(meterProvider);
+  if (metrics === undefined) {
+    metrics = new Metrics(meter);
+    metricsByProvider.set(meterProvider, metrics);
+  }
+  return metrics;
+}
+
+const now = typeof performance !== "undefined" && typeof performance.now === "function" ? performance.now.bind(performance) : Date.now;
+
 const SPAN_KIND_SERVER = 1;
 const SPAN_KIND_CLIENT = 2;
 const SPAN_KIND_INTERNAL = 0;
@@ -177,22 +292,46 @@ function safely(fn) {
   }
 }
 
-/** Runs fn (sync or async) as a child span of a trace; `trace` undefined: fn() alone. */
+/** Runs fn (sync or async) as a step of a request: a child span with steps on, a guard's time. `trace` undefined: fn() alone. */
 export function step(trace, name, fn) {
   return trace === undefined ? fn() : trace.step(name, fn);
 }
 
+/** The spans' route attributes, made once per route path (startSpan copies them). */
+const routeAttributes = new Map();
+function routeAttributesOf(path) {
+  let attributes = routeAttributes.get(path);
+  if (attributes === undefined) {
+    attributes = Object.freeze({ "jazzrpc.route": path });
+    if (routeAttributes.size < 10_000) routeAttributes.set(path, attributes);
+  }
+  return attributes;
+}
+
+/** A step's span ended: its error's reason and status, when it threw. */
+function endStep(span, error) {
+  if (error !== undefined) {
+    const { reason } = outcomeOfError(error);
+    span.setAttribute("jazzrpc.reason", reason);
+    span.setStatus({ code: STATUS_ERROR, message: reason });
+    if (reason === "ERR_INTERNAL" && error instanceof Error) span.recordException(error);
+  }
+  span.end();
+}
+
 class RequestTrace {
-  recording = false; // the request's span is kept (sampled): its steps get child spans
-  constructor(recorder, attributes, kind, name) {
+  steps = false; // a child span per step: instrument(api, { steps: true }) and a recording (sampled) request span
+  constructor(recorder, path, attributes, kind, name, withSteps) {
     this.recorder = recorder;
     this.api = recorder.api;
-    this.attributes = attributes;
+    this.path = path;
+    this.counts = recorder.metrics?.route(path);
     const parent = this.api.context.active();
     if (recorder.tracer) {
       const nested = kind === SPAN_KIND_SERVER && this.api.trace.getSpan(parent) !== undefined;
       this.span = recorder.tracer.startSpan(name, { kind: nested ? SPAN_KIND_INTERNAL : kind, attributes }, parent);
-      this.recording = this.span.isRecording?.() !== false;
+      // A request span that is not recording (sampled out) gets no children: nothing would keep them.
+      this.steps = withSteps && this.span.isRecording?.() !== false;
       this.context = this.api.trace.setSpan(parent, this.span);
     } else {
       this.context = parent;
@@ -204,30 +343,24 @@ class RequestTrace {
     this.span?.setAttribute(key, value);
   }
 
-  /** A child span around fn (sync or async); a guard's operation also goes to jazzrpc.guard.duration. */
+  /**
+   * fn (sync or async) as a step: a child span when steps are on. A guard's operation also
+   * goes to jazzrpc.guard.duration: claim, lookup, release and transaction always, complete
+   * (one more point on every request answered) with steps on.
+   */
   step(name, fn) {
-    const guard = name.startsWith("guard.");
-    const timed = guard && this.recorder.metrics !== undefined;
+    const timed = this.counts !== undefined && name.startsWith("guard.") && (this.steps || name !== "guard.complete");
+    if (!this.steps) return timed ? this.#timed(name, fn) : fn();
     const started = timed ? now() : 0;
-    // A request span that is not recording (sampled out) gets no children: nothing would keep them.
-    const span = this.recording ? safely(() => this.recorder.tracer.startSpan(`jazzrpc.${name}`, { kind: SPAN_KIND_INTERNAL }, this.context)) : undefined;
-    const done = (error) => safely(() => {
-      if (timed) {
-        this.recorder.metrics.guard.record((now() - started) / 1000, attributesOf("jazzrpc.route", this.attributes["jazzrpc.route"], "jazzrpc.guard.operation", name.slice(6)));
-      }
-      if (span === undefined) return;
-      if (error !== undefined) {
-        const { reason } = outcomeOfError(error);
-        span.setAttribute("jazzrpc.reason", reason);
-        span.setStatus({ code: STATUS_ERROR, message: reason });
-        if (reason === "ERR_INTERNAL" && error instanceof Error) span.recordException(error);
-      }
-      span.end();
-    });
+    const span = safely(() => this.recorder.tracer.startSpan(`jazzrpc.${name}`, { kind: SPAN_KIND_INTERNAL }, this.context));
+    const done = (error) => {
+      if (timed) this.#record(name, started);
+      if (span !== undefined) safely(() => endStep(span, error));
+    };
     let result;
     try {
       // The handler's and the guard's own spans (an app's, a database client's) nest under theirs.
-      result = span === undefined || !(guard || name === "handler") ? fn() : this.api.context.with(this.api.trace.setSpan(this.context, span), fn);
+      result = span === undefined || !(name === "handler" || name.startsWith("guard.")) ? fn() : this.api.context.with(this.api.trace.setSpan(this.context, span), fn);
     } catch (error) {
       done(error);
       throw error;
@@ -248,9 +381,46 @@ class RequestTrace {
     );
   }
 
+  /** fn timed into jazzrpc.guard.duration, no span: the default configuration's guard step. */
+  #timed(name, fn) {
+    const started = now();
+    let result;
+    try {
+      result = fn();
+    } catch (error) {
+      this.#record(name, started);
+      throw error;
+    }
+    if (typeof result?.then !== "function") {
+      this.#record(name, started);
+      return result;
+    }
+    return result.then(
+      (value) => {
+        this.#record(name, started);
+        return value;
+      },
+      (error) => {
+        this.#record(name, started);
+        throw error;
+      },
+    );
+  }
+
+  #record(name, started) {
+    try {
+      this.recorder.metrics.guard.record((now() - started) / 1000, this.counts.guardAttributes(name));
+    } catch {
+      // a broken meter: the answer stands
+    }
+  }
+
   /** The answer's size, when it is stored for its id. */
   stored(bytes) {
-    this.recorder.metrics?.stored.record(bytes, attributesOf("jazzrpc.route", this.attributes["jazzrpc.route"]));
+    const c = this.counts;
+    if (c === undefined) return;
+    c.storedAnswers.value++;
+    c.storedBytes.value += bytes;
   }
 }
 
@@ -261,7 +431,6 @@ class ServerTrace extends RequestTrace {
   }
 
   end({ status, reason, replayed }) {
-    const route = this.attributes["jazzrpc.route"];
     if (this.span) {
       this.span.setAttribute("http.response.status_code", status);
       this.span.setAttribute("jazzrpc.replayed", replayed);
@@ -269,33 +438,45 @@ class ServerTrace extends RequestTrace {
       if (status >= 500) this.span.setStatus({ code: STATUS_ERROR, message: reason });
       this.span.end();
     }
-    const m = this.recorder.metrics;
-    if (m === undefined) return;
-    m.requests.add(1, attributesOf("jazzrpc.route", route, "http.response.status_code", status, "jazzrpc.replayed", replayed, "jazzrpc.reason", reason));
-    if (replayed) m.replays.add(1, attributesOf("jazzrpc.route", route, "http.response.status_code", status));
-    if (status === 409 && reason === "ERR_BEING_HANDLED") m.conflicts.add(1, attributesOf("jazzrpc.route", route));
-    if (status === 429 && reason === "ERR_RATE_LIMITED") m.rateLimited.add(1, attributesOf("jazzrpc.route", route));
+    const c = this.counts;
+    if (c === undefined) return;
+    const key = `${status}|${replayed}|${reason}`;
+    (c.requests.get(key) ?? c.add(c.requests, key, reason === undefined ? { "http.response.status_code": status, "jazzrpc.replayed": replayed } : { "http.response.status_code": status, "jazzrpc.replayed": replayed, "jazzrpc.reason": reason })).value++;
+    if (replayed) (c.replays.get(status) ?? c.add(c.replays, status, { "http.response.status_code": status })).value++;
+    if (status === 409 && reason === "ERR_BEING_HANDLED") c.conflicts.value++;
+    if (status === 429 && reason === "ERR_RATE_LIMITED") c.rateLimited.value++;
   }
 }
 
 /**
- * serve(), traced: run(trace) is the request's path; trace is undefined when no provider
- * is registered (the plain path). Resolves or rejects as run does.
+ * serve(), traced: run(trace) is the request's path, run in the context of the request's
+ * span; trace is undefined when no provider is registered (the plain path). Resolves or
+ * rejects as run does.
  */
 export async function traceServe(path, run) {
   const loaded = loadApi();
   if (typeof loaded?.then === "function") await loaded;
   const recorder = currentRecorder();
-  const trace = recorder === undefined ? undefined : safely(() => new ServerTrace(recorder, { "jazzrpc.route": path }, SPAN_KIND_SERVER, "jazzrpc.handle"));
-  if (trace === undefined) return run(undefined);
+  if (recorder === undefined) return run(undefined);
+  let trace;
+  try {
+    trace = new ServerTrace(recorder, path, routeAttributesOf(path), SPAN_KIND_SERVER, "jazzrpc.handle", steps);
+  } catch {
+    return run(undefined); // a broken tracer: the request as without one
+  }
   let answer;
   try {
-    answer = await recorder.api.context.with(trace.context, run, undefined, trace);
+    // The whole request in the span's context: the handler's own spans nest under jazzrpc.handle.
+    answer = trace.span === undefined ? await run(trace) : await recorder.api.context.with(trace.context, run, undefined, trace);
   } catch (error) {
     safely(() => trace.end({ ...outcomeOfError(error), replayed: false }));
     throw error;
   }
-  safely(() => trace.end(outcomeOfAnswer(answer)));
+  try {
+    trace.end(outcomeOfAnswer(answer));
+  } catch {
+    // a broken tracer or meter: the answer stands
+  }
   return answer;
 }
 
@@ -306,7 +487,7 @@ class SendTrace extends RequestTrace {
   /** One POST: its span (a child of send's), with the trace context injected into its headers. */
   attempt(headers) {
     this.attempts++;
-    this.recorder.metrics?.attempts.add(1, attributesOf("jazzrpc.route", this.attributes["jazzrpc.route"]));
+    if (this.counts !== undefined) this.counts.attempts.value++;
     if (!this.recorder.tracer) return undefined;
     return safely(() => {
       const span = this.recorder.tracer.startSpan("jazzrpc.attempt", { kind: SPAN_KIND_CLIENT, attributes: { "jazzrpc.attempt": this.attempts } }, this.context);
@@ -338,7 +519,6 @@ class SendTrace extends RequestTrace {
 
   end(error) {
     if (this.open !== undefined) this.attemptEnd(this.open, { error }); // aborted while it was in flight
-    const route = this.attributes["jazzrpc.route"];
     const { status, reason } = error === undefined ? { status: 200, reason: undefined } : outcomeOfError(error);
     if (this.span) {
       this.span.setAttribute("jazzrpc.attempts", this.attempts);
@@ -349,7 +529,10 @@ class SendTrace extends RequestTrace {
       }
       this.span.end();
     }
-    this.recorder.metrics?.sends.add(1, attributesOf("jazzrpc.route", route, "http.response.status_code", status, "jazzrpc.reason", reason));
+    const c = this.counts;
+    if (c === undefined) return;
+    const key = `${status}|${reason}`;
+    (c.sends.get(key) ?? c.add(c.sends, key, reason === undefined ? { "http.response.status_code": status } : { "http.response.status_code": status, "jazzrpc.reason": reason })).value++;
   }
 }
 
@@ -363,7 +546,7 @@ export async function traceSend(path, requestId, run) {
   const recorder = currentRecorder();
   const attributes = { "jazzrpc.route": path };
   if (typeof requestId === "string") attributes["jazzrpc.request_id"] = requestId;
-  const trace = recorder === undefined ? undefined : safely(() => new SendTrace(recorder, attributes, SPAN_KIND_CLIENT, "jazzrpc.send"));
+  const trace = recorder === undefined ? undefined : safely(() => new SendTrace(recorder, path, attributes, SPAN_KIND_CLIENT, "jazzrpc.send", false));
   if (trace === undefined) return run(null);
   let value;
   try {

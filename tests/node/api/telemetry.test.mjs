@@ -118,7 +118,17 @@ test("@opentelemetry/api loaded but no provider registered: nothing is recorded;
   assert.equal((await points())["jazzrpc.server.requests"]?.[attrs({ "jazzrpc.route": "/api/book", "http.response.status_code": 200, "jazzrpc.replayed": false })], 1);
 });
 
-test("handle(): one server span with children verify, guard.claim, handler, sign, guard.complete; the handler's own spans nest under jazzrpc.handler", async () => {
+/** fn() with instrument(api, { steps: true }), then the default configuration again. */
+async function withSteps(fn) {
+  instrument(api, { steps: true });
+  try {
+    return await fn();
+  } finally {
+    instrument(api);
+  }
+}
+
+test("handle(), the default configuration: one server span and no step span; the handler's own spans nest under jazzrpc.handle; guard latency of the claim", async () => {
   register();
   spans.reset();
   const before = await points();
@@ -129,6 +139,45 @@ test("handle(): one server span with children verify, guard.claim, handler, sign
       span.end();
       return { ticketId: `${eventId}-1` };
     }),
+  );
+  assert.equal(response.status, 200);
+  const body = await response.text();
+  const [root] = serverSpans();
+  assert.equal(serverSpans().length, 1);
+  assert.equal(root.kind, api.SpanKind.SERVER);
+  assert.equal(root.parentSpanContext, undefined);
+  assert.deepEqual(root.attributes, {
+    "jazzrpc.route": "/api/book",
+    "jazzrpc.request_id": prepared.id,
+    "http.response.status_code": 200,
+    "jazzrpc.replayed": false,
+  });
+  const appSpan = spans.getFinishedSpans().find((s) => s.name === "app.book");
+  assert.equal(appSpan.parentSpanContext?.spanId, root.spanContext().spanId, "the handler runs in jazzrpc.handle's context");
+  assert.deepEqual(spans.getFinishedSpans().map((s) => s.name).sort(), ["app.book", "jazzrpc.handle"], "no jazzrpc step span without steps: true");
+
+  const d = delta(before, await points());
+  assert.equal(d["jazzrpc.server.requests"][attrs({ "jazzrpc.route": "/api/book", "http.response.status_code": 200, "jazzrpc.replayed": false })], 1);
+  const guard = d["jazzrpc.guard.duration"];
+  assert.deepEqual(Object.keys(guard), [attrs({ "jazzrpc.route": "/api/book", "jazzrpc.guard.operation": "claim" })], "the claim's time only");
+  for (const point of Object.values(guard)) assert.ok(point.count === 1 && point.sum >= 0 && point.sum < 5, `a guard's time in seconds: ${point.sum}`);
+  assert.deepEqual(d["jazzrpc.server.stored_answers"], { [attrs({ "jazzrpc.route": "/api/book" })]: 1 });
+  assert.deepEqual(d["jazzrpc.server.stored_answer.bytes"], { [attrs({ "jazzrpc.route": "/api/book" })]: Buffer.byteLength(body) });
+});
+
+test("handle() with instrument(api, { steps: true }): children verify, guard.claim, handler, sign, guard.complete; the handler's own spans nest under jazzrpc.handler", async () => {
+  register();
+  spans.reset();
+  const before = await points();
+  const route = bookRoute();
+  const prepared = await route.prepare({ eventId: "jazz-night" }, { owner });
+  const response = await withSteps(() =>
+    route.handle(new Request("http://localhost/api/book", { method: "POST", body: prepared.body }), worker, ({ eventId }) =>
+      api.trace.getTracer("app").startActiveSpan("app.book", (span) => {
+        span.end();
+        return { ticketId: `${eventId}-1` };
+      }),
+    ),
   );
   assert.equal(response.status, 200);
   const body = await response.text();
@@ -152,9 +201,15 @@ test("handle(): one server span with children verify, guard.claim, handler, sign
   assert.equal(d["jazzrpc.server.requests"][attrs({ "jazzrpc.route": "/api/book", "http.response.status_code": 200, "jazzrpc.replayed": false })], 1);
   const guard = d["jazzrpc.guard.duration"];
   assert.equal(guard[attrs({ "jazzrpc.route": "/api/book", "jazzrpc.guard.operation": "claim" })].count, 1);
-  assert.equal(guard[attrs({ "jazzrpc.route": "/api/book", "jazzrpc.guard.operation": "complete" })].count, 1);
+  assert.equal(guard[attrs({ "jazzrpc.route": "/api/book", "jazzrpc.guard.operation": "complete" })].count, 1, "with steps, the complete's time too");
   for (const point of Object.values(guard)) assert.ok(point.sum >= 0 && point.sum < 5, `a guard's time in seconds: ${point.sum}`);
-  assert.deepEqual(d["jazzrpc.server.stored_answer.size"], { [attrs({ "jazzrpc.route": "/api/book" })]: { count: 1, sum: Buffer.byteLength(body) } });
+  assert.deepEqual(d["jazzrpc.server.stored_answer.bytes"], { [attrs({ "jazzrpc.route": "/api/book" })]: Buffer.byteLength(body) });
+
+  // And back to the default: the next request has no step span.
+  spans.reset();
+  const next = await route.prepare({ eventId: "after" }, { owner });
+  assert.equal((await route.handle(new Request("http://localhost/api/book", { method: "POST", body: next.body }), worker, () => ({ ticketId: "x" }))).status, 200);
+  assert.deepEqual(spans.getFinishedSpans().map((s) => s.name), ["jazzrpc.handle"]);
 });
 
 test("toNodeListener over node:http: a good request, a bad signature, a replay from storage, a 409, a schema failure, a 429 ERR_RATE_LIMITED; send() with one span per attempt", async () => {
@@ -241,7 +296,7 @@ test("toNodeListener over node:http: a good request, a bad signature, a replay f
   assert.equal(limitedSpan.attributes["jazzrpc.reason"], "ERR_RATE_LIMITED");
   const replayedSpans = serverSpans().filter((s) => s.attributes["jazzrpc.replayed"] === true);
   assert.equal(replayedSpans.length, 1, "send()'s second attempt was answered from storage");
-  assert.deepEqual(treeOf(replayedSpans[0]).names, ["jazzrpc.verify", "jazzrpc.guard.claim"], "a replay never reaches the handler");
+  assert.deepEqual(treeOf(replayedSpans[0]).names, [], "the default configuration: no step span");
 
   const d = delta(before, await points());
   const requests = d["jazzrpc.server.requests"];
@@ -257,12 +312,13 @@ test("toNodeListener over node:http: a good request, a bad signature, a replay f
   assert.deepEqual(d["jazzrpc.server.replays"], { [attrs({ "jazzrpc.route": "/api/book", "http.response.status_code": 200 })]: 2 });
   assert.deepEqual(d["jazzrpc.server.conflicts"], { [attrs({ "jazzrpc.route": "/api/book" })]: 2 });
   assert.deepEqual(d["jazzrpc.server.rate_limited"], { [attrs({ "jazzrpc.route": "/api/book" })]: 1 });
-  assert.equal(d["jazzrpc.server.stored_answer.size"][attrs({ "jazzrpc.route": "/api/book" })].count, 2, "good and slow; a 429 is not stored");
+  assert.deepEqual(d["jazzrpc.server.stored_answers"], { [attrs({ "jazzrpc.route": "/api/book" })]: 2 }, "good and slow; a 429 is not stored");
+  assert.ok(d["jazzrpc.server.stored_answer.bytes"][attrs({ "jazzrpc.route": "/api/book" })] > 0);
   assert.deepEqual(d["jazzrpc.client.requests"], { [attrs({ "jazzrpc.route": "/api/book", "http.response.status_code": 200 })]: 1 });
   assert.deepEqual(d["jazzrpc.client.attempts"], { [attrs({ "jazzrpc.route": "/api/book" })]: 2 });
 });
 
-test("the span of a refused request: a bad signature has an erring verify span and no guard span; a schema failure ERR_SCHEMA on a span whose verify checked out", async () => {
+test("steps: true, the span of a refused request: a bad signature has an erring verify span and no guard span; a schema failure ERR_SCHEMA on a span whose verify checked out", () => withSteps(async () => {
   register();
   spans.reset();
   const route = bookRoute();
@@ -283,11 +339,14 @@ test("the span of a refused request: a bad signature has an erring verify span a
   assert.equal(schemaRoot.attributes["jazzrpc.request_id"], wrong.id, "the id is known once the signature checks out");
   assert.equal(schemaRoot.attributes["jazzrpc.reason"], "ERR_SCHEMA");
   assert.deepEqual(treeOf(schemaRoot).children.map((s) => [s.name, s.status.code]), [["jazzrpc.verify", api.SpanStatusCode.UNSET]], "the signature checked out; nothing ran");
-});
+}));
 
-test("instrument() takes the @opentelemetry/api module and refuses anything else", () => {
+test("instrument() takes the @opentelemetry/api module and refuses anything else; its options are checked", () => {
   assert.throws(() => instrument({}), TypeError);
   assert.throws(() => instrument({ trace: {} }), /import \* as api from "@opentelemetry\/api"/);
+  assert.throws(() => instrument(api, { steps: "yes" }), /steps is true or false/);
+  assert.throws(() => instrument(api, true), /options is an object/);
+  assert.equal(instrument(api, { steps: false }), api);
   assert.equal(instrument(api), api);
 });
 
@@ -367,7 +426,7 @@ test("send() injects the trace context into each POST's headers when a propagato
   }
 });
 
-test("README.md's Telemetry block, as written, registers the SDK: a send() through handle() prints jazzrpc's spans and metrics", async () => {
+test("README.md's Telemetry block, as written, registers the SDK: a send() through handle() prints jazzrpc's default spans (no step span) and metrics", async () => {
   const readme = readFileSync(join(ROOT, "README.md"), "utf8");
   const section = readme.slice(readme.indexOf("\n## Telemetry\n"));
   const block = section.match(/^```js\n([\s\S]*?)^```$/m)?.[1];
@@ -396,8 +455,11 @@ process.exit(0);
     for (const name of ["NODE_PATH", "NODE_OPTIONS", "NODE_TEST_CONTEXT"]) delete env[name];
     const { stdout } = await run(process.execPath, ["main.js"], { cwd: dir, env, timeout: 20_000 });
     assert.match(stdout, /^answer \{"n":1\}$/m);
-    for (const name of ["jazzrpc.handle", "jazzrpc.verify", "jazzrpc.guard.claim", "jazzrpc.handler", "jazzrpc.sign", "jazzrpc.guard.complete", "jazzrpc.send", "jazzrpc.attempt"]) {
+    for (const name of ["jazzrpc.handle", "jazzrpc.send", "jazzrpc.attempt"]) {
       assert.match(stdout, new RegExp(`name: '${name.replaceAll(".", "\\.")}'`), `the console exporter printed ${name}`);
+    }
+    for (const name of ["jazzrpc.verify", "jazzrpc.guard.claim", "jazzrpc.handler", "jazzrpc.sign", "jazzrpc.guard.complete"]) {
+      assert.doesNotMatch(stdout, new RegExp(`name: '${name.replaceAll(".", "\\.")}'`), `the block's default configuration: no ${name}`);
     }
     assert.match(stdout, /name: 'jazzrpc\.server\.requests'/);
     assert.match(stdout, /name: 'jazzrpc\.guard\.duration'/);
@@ -406,7 +468,7 @@ process.exit(0);
   }
 });
 
-test("a route's rateLimit: the request over the limit is a 429 ERR_RATE_LIMITED span and a jazzrpc.server.rate_limited point, never a handler span", async () => {
+test("steps: true, a route's rateLimit: the request over the limit is a 429 ERR_RATE_LIMITED span and a jazzrpc.server.rate_limited point, never a handler span", () => withSteps(async () => {
   register();
   spans.reset();
   const before = await points();
@@ -426,7 +488,7 @@ test("a route's rateLimit: the request over the limit is a 429 ERR_RATE_LIMITED 
   const d = delta(before, await points());
   assert.deepEqual(d["jazzrpc.server.rate_limited"], { [attrs({ "jazzrpc.route": "/api/book" })]: 1 });
   assert.equal(d["jazzrpc.server.requests"][attrs({ "jazzrpc.route": "/api/book", "http.response.status_code": 429, "jazzrpc.replayed": false, "jazzrpc.reason": "ERR_RATE_LIMITED" })], 1);
-});
+}));
 
 test("a tracer provider whose spans throw never turns an answer into a failure: handle() and send() answer as without it", async () => {
   register();

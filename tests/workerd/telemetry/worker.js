@@ -1,7 +1,8 @@
 // OpenTelemetry in a Worker: the bundle carries @opentelemetry/api and the SDK; jazzrpc is
 // handed the api with instrument(api) (it imports nothing by itself on Workers). Spans go to
 // the SDK's InMemorySpanExporter and metrics to a pull MetricReader; GET /telemetry gives
-// them to the test (and forgets the spans).
+// them to the test (and forgets the spans). POST /instrument?steps=1 calls
+// instrument(api, { steps: true }) (steps=0: instrument(api), the default).
 import * as otel from "@opentelemetry/api";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
@@ -30,7 +31,11 @@ const ticket = { "~standard": { version: 1, vendor: "test", validate: (value) =>
 
 export default {
   async fetch(request, env) {
-    const { pathname } = new URL(request.url);
+    const { pathname, searchParams } = new URL(request.url);
+    if (pathname === "/instrument" && request.method === "POST") {
+      instrument(otel, { steps: searchParams.get("steps") === "1" });
+      return new Response(null, { status: 204 });
+    }
     if (pathname === "/telemetry") {
       const finished = spans.getFinishedSpans().map((s) => ({
         name: s.name,
