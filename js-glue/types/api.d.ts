@@ -434,8 +434,8 @@ export interface InstrumentOptions {
    * A child span of `jazzrpc.handle` for each step of a request: `jazzrpc.verify`,
    * `jazzrpc.guard.claim` (or `.lookup`, `.release`, `.transaction`), `jazzrpc.handler`,
    * `jazzrpc.sign`, `jazzrpc.guard.complete`, with the handler and the guard run in their
-   * step's span; and the `complete` operation's point in `jazzrpc.guard.duration`. Default
-   * false: one `jazzrpc.handle` span a request, the handler run in its context.
+   * step's span. Default false: one `jazzrpc.handle` span a request, the handler run in its
+   * context. Metrics are the same either way.
    */
   steps?: boolean;
 }
