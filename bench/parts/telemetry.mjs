@@ -7,8 +7,11 @@
 // request) and steps (instrument(api, { steps: true }): and a child span per step).
 // Chunks of fresh bodies are handled off, default and steps in turn (the order rotating
 // through all six), so that all three see the same machine; ratio is the median of the
-// default's (time on ÷ time off of the same round), stepsRatio the same for steps.
-//   node --expose-gc parts/telemetry.mjs [ROUNDS] [CHUNK] [both|spans|metrics]
+// default's (time on ÷ time off of the same round), stepsRatio the same for steps; cpu*:
+// from the process's CPU time; sum*: totals over all rounds. Small chunks (50 requests, a
+// few ms) and many rounds: a machine shared with other busy processes moves a round's two
+// chunks together more often than 400-request ones.
+//   node --expose-gc parts/telemetry.mjs [ROUNDS=150] [CHUNK=50] [both|spans|metrics]
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { emit, log, median, QUICK, ROOT, round } from "../lib/measure.mjs";
