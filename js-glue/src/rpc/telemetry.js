@@ -121,8 +121,9 @@ function recorderOf(tracerProvider, meterProvider) {
 const GUARD_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 // Distinct attribute sets kept per metric and route; past it, counted under
-// { jazzrpc.route, otel.metric.overflow: true } (the SDK's own convention for its limit).
-const MAX_SETS = 2000;
+// { jazzrpc.route, otel.metric.overflow: true } (the SDK's own convention for its limit of
+// 2,000 sets per instrument, which this stays under for a few routes).
+const MAX_SETS = 500;
 
 /** A count by attribute set: the attributes (frozen, made once) and the running total. */
 class Cell {
