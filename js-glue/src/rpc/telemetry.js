@@ -325,7 +325,6 @@ class RequestTrace {
   constructor(recorder, path, attributes, kind, name, withSteps) {
     this.recorder = recorder;
     this.api = recorder.api;
-    this.path = path;
     this.counts = recorder.metrics?.route(path);
     const parent = this.api.context.active();
     if (recorder.tracer) {
