@@ -21,10 +21,11 @@ import { tmpdir } from "node:os";
 import { basename, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import puppeteer from "puppeteer-core";
-import { BUDGET, OUT, QUICK, ROOT, emit, log, median, round } from "../lib/measure.mjs";
+import { BUDGET, OUT, ROOT, emit, log, median, round } from "../lib/measure.mjs";
 
 const BENCH = fileURLToPath(new URL("../", import.meta.url));
 const started = performance.now();
+const at = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 
 // ---- which wasm ----------------------------------------------------------------------
 const clientWasm = join(ROOT, "js-glue/dist/jazzrpc-client.wasm");
@@ -143,8 +144,9 @@ try {
   };
 
   // Cold starts, alternating, each in a fresh context.
-  const loads = QUICK ? 3 : 5;
-  log(`cold starts: ${loads} of each, alternating, each in a fresh browser context`);
+  // (a fresh context costs about a second: its renderer process starts; three keep the part near a minute)
+  const loads = 3;
+  log(`cold starts: ${loads} of each, alternating, each in a fresh browser context (${at()})`);
   const starts = { ours: [], libsodium_wrappers: [] };
   for (let i = 0; i < loads; i++) {
     for (const which of ["ours", "libsodium_wrappers"]) {
@@ -177,11 +179,11 @@ try {
     spec,
   });
   if (setup.signature !== expectedSignature) throw new Error("the page's signature is not the one Node's core makes");
-  log(`checked: same signature from both, each verifies the other's, a changed one fails on both; ${message.length}-byte message`);
+  log(`${at()}: checked: same signature from both, each verifies the other's, a changed one fails on both; ${message.length}-byte message`);
   const budget = { seconds: BUDGET.seconds, reps: BUDGET.reps };
-  log(`ed25519 sign in Chromium (${budget.reps} × ${budget.seconds} s, interleaved)`);
+  log(`ed25519 sign in Chromium (${budget.reps} × ${budget.seconds} s, interleaved) (${at()})`);
   const sign = await page.call((b) => globalThis.bench.run("sign", b), budget);
-  log(`ed25519 verify in Chromium (${budget.reps} × ${budget.seconds} s, interleaved)`);
+  log(`ed25519 verify in Chromium (${budget.reps} × ${budget.seconds} s, interleaved) (${at()})`);
   const verify = await page.call((b) => globalThis.bench.run("verify", b), budget);
   await page.close();
 
