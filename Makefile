@@ -8,6 +8,7 @@ export DENO_NO_UPDATE_CHECK := 1
 
 BUILD := build
 WASM_OUT := js-glue/dist/jazzrpc.wasm
+WASM_CLIENT_OUT := js-glue/dist/jazzrpc-client.wasm
 
 DENO := node_modules/.bin/deno
 DENO_FLAGS := --no-check --allow-read --allow-write --allow-env --allow-run --allow-net=127.0.0.1 --unstable-kv
@@ -38,6 +39,11 @@ wasm: setup
 	@cmake --build $(BUILD)/wasm -j$(JOBS)
 	@cmp -s $(BUILD)/wasm/jazzrpc.wasm $(WASM_OUT) || cp $(BUILD)/wasm/jazzrpc.wasm $(WASM_OUT)
 	@echo "wasm: $(WASM_OUT) $$(stat -c %s $(WASM_OUT)) bytes, $$(gzip -9c $(WASM_OUT) | wc -c) gzipped"
+	@# The browser core (CMakeLists.txt, JAZZRPC_WASM_CLIENT): the client's exports, optimised for size but libsodium.
+	@test -f $(BUILD)/wasm-client/CMakeCache.txt || emcmake cmake -S . -B $(BUILD)/wasm-client -DCMAKE_BUILD_TYPE=Release -DJAZZRPC_WASM_CLIENT=ON -DJAZZRPC_WASM_COLD_FLAGS=-Oz > $(BUILD)/wasm-client.configure.log 2>&1 || (cat $(BUILD)/wasm-client.configure.log; false)
+	@cmake --build $(BUILD)/wasm-client -j$(JOBS)
+	@cmp -s $(BUILD)/wasm-client/jazzrpc-client.wasm $(WASM_CLIENT_OUT) || cp $(BUILD)/wasm-client/jazzrpc-client.wasm $(WASM_CLIENT_OUT)
+	@echo "wasm: $(WASM_CLIENT_OUT) $$(stat -c %s $(WASM_CLIENT_OUT)) bytes, $$(gzip -9c $(WASM_CLIENT_OUT) | wc -c) gzipped"
 
 # ---- tests ------------------------------------------------------------------
 test: test-native test-asan test-node test-deno test-types test-workerd test-interop test-workerd-jazz test-fuzz test-consumers

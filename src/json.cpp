@@ -6,7 +6,12 @@
 #include <memory>
 #include <system_error>
 
+#if JAZZRPC_NUMBERS_FROM_HOST
+// The value of a JSON number token, from the host (js-glue/src/core/host-imports.js).
+extern "C" double jazzrpc_host_number(const char *text, std::size_t len);
+#else
 #include <fast_float/fast_float.h>
+#endif
 #define FMT_HEADER_ONLY
 #include <fmt/format.h>
 
@@ -743,9 +748,19 @@ class Parser {
     // no '+' before the digits, which fast_float would refuse).
     const char *first = text_.data() + start;
     const char *last = text_.data() + pos_;
+#if JAZZRPC_NUMBERS_FROM_HOST
+    // The browser core (JAZZRPC_WASM_CLIENT) asks its host: JavaScript's Number() of the
+    // token, correctly rounded as fast_float is, and ±Infinity past the range, ±0 under it.
+    // That leaves out fast_float's 10 KB table of powers of five (and the libc's strtod
+    // would bring 7 KB of 128-bit soft float). A client reads only its own values and its
+    // answers; every token here has JSON's number grammar, checked above.
+    out = jazzrpc_host_number(first, static_cast<std::size_t>(last - first));
+    return Status::ok;
+#else
     const fast_float::from_chars_result result = fast_float::from_chars(first, last, out);
     const bool read = result.ec == std::errc() || result.ec == std::errc::result_out_of_range;
     return read && result.ptr == last ? Status::ok : Status::not_json;
+#endif
   }
 };
 

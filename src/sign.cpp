@@ -78,6 +78,10 @@ Status sign_expand(std::string_view signer_secret, ExpandedSigner &out) {
   return Status::ok;
 }
 
+Status sign_detached(const ExpandedSigner &signer, const std::uint8_t *msg, std::size_t msg_len, std::uint8_t *sig) {
+  return crypto_sign_detached(sig, nullptr, msg, msg_len, signer.secret_key.data()) == 0 ? Status::ok : Status::internal;
+}
+
 Status sign_canonical(const ExpandedSigner &signer, std::string_view canonical, std::string &signature) {
   std::array<std::uint8_t, sign_bytes> sig{};
   if (crypto_sign_detached(sig.data(), nullptr, reinterpret_cast<const std::uint8_t *>(canonical.data()),

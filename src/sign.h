@@ -53,6 +53,9 @@ struct ExpandedSigner {
 };
 Status sign_expand(std::string_view signer_secret, ExpandedSigner &out);
 
+// A 64-byte detached signature of msg by an expanded signer (no key derivation).
+Status sign_detached(const ExpandedSigner &signer, const std::uint8_t *msg, std::size_t msg_len, std::uint8_t *sig);
+
 // "signature_z…" over UTF-8 bytes that are already canonical.
 Status sign_canonical(std::string_view signer_secret, std::string_view canonical, std::string &signature);
 Status sign_canonical(const ExpandedSigner &signer, std::string_view canonical, std::string &signature);

@@ -426,6 +426,15 @@ int jazzrpc_signer_message_sign(double handle, const char *spec_json, size_t spe
   return output_or_fail(status, body);
 }
 
+int jazzrpc_signer_sign_detached(double handle, const uint8_t *msg, size_t msg_len) {
+  const StackWipe stack_wipe;
+  const ExpandedSigner *signer = open_signer(handle);
+  if (signer == nullptr || (msg == nullptr && msg_len != 0)) return fail(Status::invalid_argument);
+  std::string sig(sign_bytes, '\0');
+  const Status status = sign_detached(*signer, msg, msg_len, reinterpret_cast<uint8_t *>(sig.data()));
+  return output_or_fail(status, sig);
+}
+
 int jazzrpc_message_verify(const char *body, size_t body_len, const char *spec_json, size_t spec_len, double now,
                            double window_ms, double skew_ms, size_t max_bytes, uint32_t max_depth) {
   MessageSpec expected;

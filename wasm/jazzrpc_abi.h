@@ -110,6 +110,7 @@ double jazzrpc_signer_open(const char *secret, size_t secret_len);
 int jazzrpc_signer_close(double handle);
 int jazzrpc_signer_id(double handle);  /* "signer_z…" */
 int jazzrpc_signer_message_sign(double handle, const char *spec_json, size_t spec_len);
+int jazzrpc_signer_sign_detached(double handle, const uint8_t *msg, size_t msg_len);  /* output: 64-byte signature */
 
 /* jazz-tools bodies (src/jazz.h): envelope_verify plus the signer binding; writes
    {"id","signerID","createdAt","expiresAt","creator"} when the envelope parsed. */

@@ -143,7 +143,8 @@ export class Core {
   /** "signer_z…" of a "signerSecret_z…" */
   signerID(signerSecret: string): string;
   /** 64-byte ed25519 signature. */
-  signDetached(msg: Bytes, seed32: Bytes): Uint8Array;
+  /** By the key of a 32-byte seed, or by an open Signer of this core (no key derivation per signature). */
+  signDetached(msg: Bytes, key: Bytes | Signer): Uint8Array;
   /** false for any failure, malformed inputs included. */
   verifyDetached(sig: Bytes, msg: Bytes, publicKey: Bytes): boolean;
   /** cojson's sign: "signature_z…" */

@@ -30,7 +30,7 @@ import { openSigner } from "./signer.js";
 import { createAuthToken, parseAuthToken, verifyAuthToken } from "./auth-token.js";
 import { createReplaySet } from "./replay-set.js";
 
-export { REQUIRED_EXPORTS } from "./abi.js";
+export { CLIENT_EXPORTS, REQUIRED_EXPORTS, SERVER_EXPORTS } from "./abi.js";
 export { Signer } from "./signer.js";
 export { ReplaySet } from "./replay-set.js";
 
@@ -39,11 +39,27 @@ export class Core {
   #replaySets;
   #signers;
 
-  /** @param {WebAssembly.Exports} exports of an instantiated, initialized jazzrpc module */
-  constructor(exports) {
+  #kind;
+
+  /**
+   * @param {WebAssembly.Exports} exports of an instantiated, initialized jazzrpc module
+   * @param {"server" | "browser"} [kind]
+   */
+  constructor(exports, kind = "server") {
+    this.#kind = kind;
     this.#replaySets = new FinalizationRegistry((handle) => exports.jazzrpc_replay_destroy(handle));
     this.#signers = new FinalizationRegistry((handle) => exports.jazzrpc_signer_close(handle));
     this.#abi = new AbiCaller(exports);
+  }
+
+  /**
+   * Which core this is: "server" (jazzrpc.wasm, everything) or "browser"
+   * (jazzrpc-client.wasm: keys, signing with an open signer, checking answers; the
+   * server paths throw ERR_SERVER_CORE).
+   * @returns {"server" | "browser"}
+   */
+  get kind() {
+    return this.#kind;
   }
 
   /** Bytes of module memory now: it grows for a large input and never shrinks (freed blocks are reused). */
@@ -94,9 +110,9 @@ export class Core {
     return signerID(this.#abi, signerSecret);
   }
 
-  /** A 64-byte ed25519 signature of msg by the key of a 32-byte seed. */
-  signDetached(msg, seed32) {
-    return signDetached(this.#abi, msg, seed32);
+  /** A 64-byte ed25519 signature of msg by the key of a 32-byte seed, or by an open Signer (core.openSigner). */
+  signDetached(msg, key) {
+    return signDetached(this.#abi, msg, key);
   }
 
   /** true when sig is a valid signature of msg by publicKey; false for any failure. */

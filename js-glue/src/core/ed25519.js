@@ -1,6 +1,7 @@
 // ed25519 (libsodium): identities, and signatures of bytes.
 import { bytesOf, fixedBytes, string } from "./arguments.js";
 import { PointerOnly } from "./abi-caller.js";
+import { Signer, signerHandle } from "./signer.js";
 
 /** A new identity {signerSecret, signerID}; from a 32-byte seed when given, else from host randomness. */
 export function signKeypair(abi, seed) {
@@ -16,10 +17,16 @@ export function signerID(abi, signerSecret) {
   return abi.outputText();
 }
 
-/** A 64-byte ed25519 signature of msg by the key of a 32-byte seed. */
-export function signDetached(abi, msg, seed32) {
-  const seed = new PointerOnly(fixedBytes(seed32, 32, "seed32"));
-  abi.check("jazzrpc_sign_detached", bytesOf(msg, "msg"), seed);
+/**
+ * A 64-byte ed25519 signature of msg by the key of a 32-byte seed, or by an open Signer
+ * of this core (its key expanded once: no derivation per signature).
+ */
+export function signDetached(abi, msg, key) {
+  if (key instanceof Signer) {
+    abi.check("jazzrpc_signer_sign_detached", signerHandle(key, abi.exports), bytesOf(msg, "msg"));
+  } else {
+    abi.check("jazzrpc_sign_detached", bytesOf(msg, "msg"), new PointerOnly(fixedBytes(key, 32, "seed32")));
+  }
   return abi.outputBytes();
 }
 

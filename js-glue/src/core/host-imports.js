@@ -1,5 +1,6 @@
-// The functions the module imports: WASI random_get from the host's CSPRNG, and a
-// safe stub for anything else it declares (the core has no files, clock or env).
+// The functions the module imports: WASI random_get from the host's CSPRNG, the browser
+// core's JSON numbers, and a safe stub for anything else it declares (the core has no
+// files, clock or env).
 
 const ENOSYS = 52; // WASI errno: function not supported
 const RANDOM_CHUNK = 65536; // crypto.getRandomValues fills at most 64 KiB per call
@@ -20,8 +21,13 @@ export function hostImports(module, getMemory) {
   return imports;
 }
 
+const ascii = new TextDecoder();
+
 function hostFunction(namespace, name, getMemory) {
   if (namespace === "env" && name === "emscripten_notify_memory_growth") return () => {};
+  // The browser core's JSON numbers (src/json.cpp, JAZZRPC_NUMBERS_FROM_HOST): the value of
+  // a token of JSON's number grammar, which Number() reads as JSON.parse does.
+  if (namespace === "env" && name === "jazzrpc_host_number") return (ptr, len) => Number(ascii.decode(new Uint8Array(getMemory().buffer, ptr >>> 0, len >>> 0)));
   if (namespace !== "wasi_snapshot_preview1") return () => ENOSYS;
   switch (name) {
     case "random_get":

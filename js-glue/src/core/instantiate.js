@@ -1,10 +1,10 @@
-// From a source to a started Core: compile the standalone jazzrpc.wasm (built with
-// `emcc -sSTANDALONE_WASM --no-entry`), instantiate it with imports of our own
+// From a source to a started Core: compile the standalone jazzrpc.wasm or the browser
+// core jazzrpc-client.wasm (built with `emcc -sSTANDALONE_WASM --no-entry`), instantiate it with imports of our own
 // (host-imports.js, no Emscripten JS), check its exports, run its constructors and
 // jazzrpc_init. A source is a WebAssembly.Module (Workers), bytes (Node, Deno), or a
 // Response (browsers), or a promise of one.
 import { Core } from "./core.js";
-import { REQUIRED_EXPORTS } from "./abi.js";
+import { CLIENT_EXPORTS, SERVER_EXPORTS } from "./abi.js";
 import { JazzRpcError } from "./errors.js";
 import { hostImports } from "./host-imports.js";
 
@@ -35,9 +35,11 @@ export function instantiateSync(source) {
 
 // Checks the exports, runs the module's constructors and jazzrpc_init.
 function start(exports) {
-  for (const name of REQUIRED_EXPORTS) {
-    if (!(name in exports)) throw new Error(`jazzrpc: the wasm module has no export '${name}' (a stale build? run make wasm)`);
-  }
+  const stale = (name) => new Error(`jazzrpc: the wasm module has no export '${name}' (a stale build? run make wasm)`);
+  for (const name of CLIENT_EXPORTS) if (!(name in exports)) throw stale(name);
+  // The browser core lacks every server export; a module lacking only some is a stale build.
+  const absent = SERVER_EXPORTS.filter((name) => !(name in exports));
+  if (absent.length > 0 && absent.length < SERVER_EXPORTS.length) throw stale(absent[0]);
   if (typeof exports._initialize === "function") exports._initialize(); // a standalone reactor's constructors
   const status = exports.jazzrpc_init();
   if (status < 0) {
@@ -45,7 +47,27 @@ function start(exports) {
     error.message = `jazzrpc: jazzrpc_init failed: ${error.message}`;
     throw error;
   }
-  return new Core(exports);
+  return absent.length === 0 ? new Core(exports, "server") : new Core(withoutServerExports(exports), "browser");
+}
+
+/**
+ * The browser core's exports, with each server export answering what to do: the API
+ * stays whole, and a server path called in a page (handle(), a replay guard, the
+ * jazz-tools format) says which core it needs instead of "is not a function".
+ */
+function withoutServerExports(exports) {
+  const all = { ...exports };
+  for (const name of SERVER_EXPORTS) {
+    all[name] = () => {
+      throw new JazzRpcError(
+        "ERR_SERVER_CORE",
+        500,
+        `jazzrpc: ${name.slice("jazzrpc_".length)} is not in the browser core (jazzrpc-client.wasm), which signs requests and checks answers only; ` +
+          'for server code in a page (handle(), replay sets, the jazz-tools format), load the server core first: await init(fetch(new URL("jazzrpc/jazzrpc.wasm", import.meta.url)))',
+      );
+    };
+  }
+  return Object.freeze(all);
 }
 
 function bytesOf(source) {
