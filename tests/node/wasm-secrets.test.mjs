@@ -1,7 +1,8 @@
 // Secrets leave no copy in the wasm's linear memory (issue 17.1).
 //
-// The shipped module (js-glue/dist/jazzrpc.wasm) is instantiated here on its own, so
-// that the test holds its memory, and driven through the glue's Core as users drive it.
+// Each shipped module (js-glue/dist/jazzrpc.wasm, and the browser core
+// jazzrpc-client.wasm for the paths it has) is instantiated here on its own, so that the
+// test holds its memory, and driven through the glue's Core as users drive it.
 // After each path that touches a secret, the instance's whole linear memory (data,
 // heap, stack, the ABI's scratch block and output buffer) is scanned for any 8
 // consecutive bytes of that path's seed, of its SHA-512 (the expanded ed25519 scalar
@@ -13,30 +14,25 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Core } from "../../js-glue/src/core/core.js";
+import { hostImports } from "../../js-glue/src/core/host-imports.js";
 import { refBase58Decode, refBase58Encode } from "./_support.mjs";
 
-const WASM = new URL("../../js-glue/dist/jazzrpc.wasm", import.meta.url);
+const CORES = [
+  ["the server core", new URL("../../js-glue/dist/jazzrpc.wasm", import.meta.url)],
+  ["the browser core", new URL("../../js-glue/dist/jazzrpc-client.wasm", import.meta.url)],
+];
 const NOW = 1_764_000_000_000;
 
-// A fresh instance of the shipped module, with the host functions the glue gives it.
-function instantiate() {
-  const module = new WebAssembly.Module(readFileSync(WASM));
+// A fresh instance of a shipped module, with the host functions the glue gives it.
+function instantiate(file) {
+  const module = new WebAssembly.Module(readFileSync(file));
   let memory = null;
-  const imports = {};
-  for (const { module: ns, name } of WebAssembly.Module.imports(module)) {
-    let fn = () => 52; // ENOSYS, as the glue answers what the core does not need
-    if (ns === "wasi_snapshot_preview1" && name === "random_get") {
-      fn = (ptr, len) => (crypto.getRandomValues(new Uint8Array(memory.buffer, ptr >>> 0, len)), 0);
-    } else if (ns === "env" && name === "emscripten_notify_memory_growth") {
-      fn = () => {};
-    }
-    (imports[ns] ??= {})[name] = fn;
-  }
-  const instance = new WebAssembly.Instance(module, imports);
+  const instance = new WebAssembly.Instance(module, hostImports(module, () => memory));
   memory = instance.exports.memory;
   instance.exports._initialize?.();
   assert.equal(instance.exports.jazzrpc_init(), 0);
-  return { core: new Core(instance.exports), memory };
+  const browser = !("jazzrpc_replay_create" in instance.exports);
+  return { core: new Core(instance.exports, browser ? "browser" : "server"), memory };
 }
 
 const seedOf = (label) => new Uint8Array(crypto.createHash("sha256").update(`jazzrpc wasm secrets: ${label}`).digest());
@@ -78,6 +74,11 @@ const PATHS = [
     assert.ok(core.signEnvelope({ contentPieces: [{ a: 1 }], id: "co_zTest", createdAt: NOW }, secretOf(seed)).length > 0);
   }],
   ["signMessage(secret, spec)", (core, seed) => assert.ok(core.signMessage(secretOf(seed), SPEC("co_zWorker")).length > 0)],
+  ["openSigner, signDetached(msg, signer), close", (core, seed) => {
+    const signer = core.openSigner(secretOf(seed));
+    assert.equal(core.signDetached(new Uint8Array([4, 5, 6]), signer).length, 64);
+    signer.close();
+  }],
   ["openSigner, signMessage(signer), signerID, close", (core, seed) => {
     const signer = core.openSigner(secretOf(seed));
     assert.equal(signer.signerID, core.signerID(secretOf(seed)));
@@ -93,34 +94,40 @@ const PATHS = [
   }],
 ];
 
-test("no path that touches a secret leaves 8 bytes of it anywhere in the wasm's memory", () => {
-  const { core, memory } = instantiate();
-  const report = [];
-  for (const [label, run] of PATHS) {
-    const seed = seedOf(label);
-    assert.deepEqual(findings(memory, seed), [], `the seed of "${label}" is in memory before the path ran`);
-    run(core, seed);
-    const found = findings(memory, seed);
-    if (found.length > 0) report.push(`${label}: ${found.length} windows, first ${found.slice(0, 3).join(", ")}`);
-  }
-  assert.deepEqual(report, [], `secrets left in the wasm's linear memory (${memory.buffer.byteLength} bytes):\n${report.join("\n")}`);
-});
+// The paths of the server core only (the browser core throws ERR_SERVER_CORE for them).
+const SERVER_ONLY = new Set(["sign(secret, json)", "signEnvelope(envelope, secret)"]);
 
-test("a random keypair leaves no copy of its seed in the wasm's memory", () => {
-  const { core, memory } = instantiate();
-  const found = [];
-  for (let i = 0; i < 4; i++) {
-    const { signerSecret } = core.signKeypair();
-    found.push(...findings(memory, Uint8Array.from(refBase58Decode(signerSecret.slice("signerSecret_z".length)))));
-  }
-  assert.deepEqual(found, []);
-});
+for (const [name, file] of CORES) {
+  test(`${name}: no path that touches a secret leaves 8 bytes of it anywhere in the wasm's memory`, () => {
+    const { core, memory } = instantiate(file);
+    const report = [];
+    for (const [label, run] of PATHS) {
+      if (core.kind === "browser" && SERVER_ONLY.has(label)) continue;
+      const seed = seedOf(label);
+      assert.deepEqual(findings(memory, seed), [], `the seed of "${label}" is in memory before the path ran`);
+      run(core, seed);
+      const found = findings(memory, seed);
+      if (found.length > 0) report.push(`${label}: ${found.length} windows, first ${found.slice(0, 3).join(", ")}`);
+    }
+    assert.deepEqual(report, [], `secrets left in the wasm's linear memory (${memory.buffer.byteLength} bytes):\n${report.join("\n")}`);
+  });
 
-test("the scan sees a secret that is in the wasm's memory", () => {
-  // The check itself: an open signer holds its expanded key (seed, then public key).
-  const { core, memory } = instantiate();
-  const seed = seedOf("an open signer");
-  const signer = core.openSigner(secretOf(seed));
-  assert.ok(findings(memory, seed).some((f) => f.startsWith("seed")));
-  signer.close();
-});
+  test(`${name}: a random keypair leaves no copy of its seed in the wasm's memory`, () => {
+    const { core, memory } = instantiate(file);
+    const found = [];
+    for (let i = 0; i < 4; i++) {
+      const { signerSecret } = core.signKeypair();
+      found.push(...findings(memory, Uint8Array.from(refBase58Decode(signerSecret.slice("signerSecret_z".length)))));
+    }
+    assert.deepEqual(found, []);
+  });
+
+  test(`${name}: the scan sees a secret that is in the wasm's memory`, () => {
+    // The check itself: an open signer holds its expanded key (seed, then public key).
+    const { core, memory } = instantiate(file);
+    const seed = seedOf("an open signer");
+    const signer = core.openSigner(secretOf(seed));
+    assert.ok(findings(memory, seed).some((f) => f.startsWith("seed")));
+    signer.close();
+  });
+}
