@@ -63,7 +63,7 @@ function withoutServerExports(exports) {
         "ERR_SERVER_CORE",
         500,
         `jazzrpc: ${name.slice("jazzrpc_".length)} is not in the browser core (jazzrpc-client.wasm), which signs requests and checks answers only; ` +
-          'for server code in a page (handle(), replay sets, the jazz-tools format), load the server core first: await init(fetch(new URL("jazzrpc/jazzrpc.wasm", import.meta.url)))',
+          'for server code in a page (handle(), replay sets, the jazz-tools format), load the server core before the first send(): await init(fetch(serverCoreUrl)), the URL your bundler gives the package\'s "jazzrpc/jazzrpc.wasm" (Vite: import serverCoreUrl from "jazzrpc/jazzrpc.wasm?url")',
       );
     };
   }

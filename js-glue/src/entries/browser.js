@@ -5,7 +5,7 @@
 // and copy the file into the build. Account.create() works at once; send() awaits the core.
 // To host the wasm elsewhere, call init(fetch(yourUrl)) before the first send(); for
 // server code in a page (handle(), replay guards, the jazz-tools format), init() with the
-// server core: init(fetch(new URL("jazzrpc/jazzrpc.wasm", import.meta.url))).
+// server core, the package's "jazzrpc/jazzrpc.wasm" (Vite: import url from "jazzrpc/jazzrpc.wasm?url").
 import { setDefaultSource } from "../core/wasm.js";
 
 export * from "./default.js";
