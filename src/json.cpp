@@ -197,6 +197,31 @@ std::size_t utf8_append_unit(std::u16string_view s, std::size_t i, bool escape_l
 
 namespace {
 
+// Eight bytes or four UTF-16 units at a time (SWAR, in 64-bit words: wasm has them): a
+// lane's top bit set where a lane is one of those the JSON string paths stop at. Exact
+// for "any lane": a borrow only starts at a lane that is itself flagged.
+constexpr std::uint64_t kOnes8 = 0x0101010101010101u, kHigh8 = 0x8080808080808080u;
+constexpr std::uint64_t kOnes16 = 0x0001000100010001u, kHigh16 = 0x8000800080008000u;
+
+std::uint64_t load64(const void *p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Bytes that a string's raw run stops at: '"', '\\', below 0x20, 0x80 and above.
+std::uint64_t bytes_special(std::uint64_t x) noexcept {
+  const std::uint64_t q = x ^ (kOnes8 * '"'), b = x ^ (kOnes8 * '\\');
+  return (((q - kOnes8) & ~q) | ((b - kOnes8) & ~b) | (x - kOnes8 * 0x20) | x) & kHigh8;
+}
+
+// Units that a JSON string's printable ASCII run stops at: '"', '\\', below 0x20, 0x80 and above.
+std::uint64_t units_special(std::uint64_t x) noexcept {
+  if (x & 0xFF80FF80FF80FF80u) return kHigh16;  // some unit is 0x80 or above
+  const std::uint64_t q = x ^ (kOnes16 * '"'), b = x ^ (kOnes16 * '\\');
+  return (((q - kOnes16) & ~q) | ((b - kOnes16) & ~b) | (x - kOnes16 * 0x20)) & kHigh16;
+}
+
 // Appends s[i, end) where every unit is ASCII, narrowing through a pointer.
 void append_ascii(std::u16string_view s, std::size_t i, std::size_t end, std::string &out) {
   const std::size_t at = out.size();
@@ -345,6 +370,12 @@ struct Hints {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+// Whether eight bytes hold a '"' or a '\\'.
+bool quote_or_backslash(std::uint64_t x) noexcept {
+  const std::uint64_t q = x ^ (kOnes8 * '"'), b = x ^ (kOnes8 * '\\');
+  return ((((q - kOnes8) & ~q) | ((b - kOnes8) & ~b)) & kHigh8) != 0;
+}
+
 Hints count_values(std::string_view text, std::uint32_t max_depth) {
   Hints hints;
   struct Open {
@@ -389,7 +420,11 @@ Hints count_values(std::string_view text, std::uint32_t max_depth) {
     } else if (c == '"') {
       const std::size_t start = i + 1;
       for (++i; i < n && text[i] != '"'; ++i) {
-        if (text[i] == '\\') ++i;
+        if (text[i] == '\\') {
+          ++i;
+          continue;
+        }
+        while (i + 9 <= n && !quote_or_backslash(load64(text.data() + i + 1))) i += 8;  // the next 8 bytes
       }
       hints.string_bytes += std::min(i, n) - start;
     } else if (c == '-' || is_digit(c)) {
@@ -655,6 +690,7 @@ class Parser {
       // a run of bytes that stand for themselves, appended in one go: copied when ASCII,
       // else decoded as TextDecoder would (the run ends before an ASCII byte or at the end)
       std::size_t run = pos_;
+      while (run + 8 <= n && bytes_special(load64(data + run)) == 0) run += 8;
       while (run < n && data[run] != '"' && data[run] != '\\' && data[run] >= 0x20 && data[run] < 0x80) ++run;
       const bool ascii = run >= n || data[run] < 0x80;
       if (!ascii) {
@@ -666,7 +702,15 @@ class Parser {
         units_.resize(at + (run - pos_));
         char16_t *o = units_.data() + at;
         if (ascii) {
-          for (std::size_t i = pos_; i < run; ++i) *o++ = static_cast<char16_t>(data[i]);
+          std::size_t i = pos_;
+          for (; i + 4 <= run; i += 4, o += 4) {  // four bytes widened to four units at a time
+            std::uint32_t x;
+            std::memcpy(&x, data + i, sizeof x);
+            const std::uint64_t w = (x & 0xFFu) | (std::uint64_t{x & 0xFF00u} << 8) |
+                                    (std::uint64_t{x & 0xFF0000u} << 16) | (std::uint64_t{x & 0xFF000000u} << 24);
+            std::memcpy(o, &w, sizeof w);
+          }
+          for (; i < run; ++i) *o++ = static_cast<char16_t>(data[i]);
         } else {
           o = utf16_write_utf8(data + pos_, run - pos_, o);
         }
@@ -867,9 +911,32 @@ bool starts_with(std::u16string_view s, std::u16string_view prefix) {
 // JSON.stringify(string): escapes ", \, and controls; keeps U+2028 and non-ASCII raw;
 // writes lone surrogates as \udxxx.
 void write_json_string(std::u16string_view s, std::string &out) {
-  out += '"';
   const std::size_t n = s.size();
-  for (std::size_t i = 0; i < n;) {
+  // Printable ASCII that needs no escape, narrowed as it is scanned (four units at a time)
+  // into room for the lower bound of the output (a byte or more per unit, two quotes);
+  // the rest, from the first unit that is not such, appended after it.
+  const std::size_t at = out.size();
+  out.resize(at + n + 2);
+  char *const begin = &out[at];
+  char *p = begin;
+  *p++ = '"';
+  const char16_t *u = s.data();
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const std::uint64_t x = load64(u + i);
+    if (units_special(x) != 0) break;
+    const auto word = static_cast<std::uint32_t>((x & 0xFFu) | ((x >> 8) & 0xFF00u) | ((x >> 16) & 0xFF0000u) |
+                                                 ((x >> 24) & 0xFF000000u));
+    std::memcpy(p, &word, sizeof word);
+    p += 4;
+  }
+  for (; i < n && u[i] >= 0x20 && u[i] < 0x80 && u[i] != u'"' && u[i] != u'\\'; ++i) *p++ = static_cast<char>(u[i]);
+  if (i == n) {
+    *p = '"';
+    return;
+  }
+  out.resize(at + static_cast<std::size_t>(p - begin));
+  while (i < n) {
     // a run of printable ASCII that needs no escape, copied in one go
     std::size_t run = i;
     while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != u'"' && s[run] != u'\\') ++run;

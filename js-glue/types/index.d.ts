@@ -124,8 +124,14 @@ export interface ExpectedMessage {
 export class Core {
   /** Bytes of the core's wasm linear memory now (it grows for the largest body read, and is reused after). */
   readonly memoryBytes: number;
+  /**
+   * "server" (jazzrpc.wasm, everything) or "browser" (jazzrpc-client.wasm, what the browser
+   * condition loads: keys, signing with an open signer, checking answers; the server paths
+   * throw JazzRpcError ERR_SERVER_CORE).
+   */
+  readonly kind: "server" | "browser";
   /** Made by init(): the exports of an instantiated, initialized jazzrpc module. */
-  constructor(exports: WebAssembly.Exports);
+  constructor(exports: WebAssembly.Exports, kind?: "server" | "browser");
   /** cojson's stableStringify(JSON.parse(text)). Throws JazzRpcError. */
   canonicalize(text: JsonInput, limits?: Limits): string;
   /** "hash_z…" */
