@@ -114,3 +114,17 @@ export async function outbox(request: Request): Promise<string> {
 export const listener = toNodeListener(bookEventTicket, async ({ eventId }, _madeBy, { id }) => ({ ticketId: `${eventId}-${id}`, seatsLeft: 1 }), { bodyTimeoutMs: 5_000 });
 // @ts-expect-error the handler must return the response schema's values
 export const wrongListener = toNodeListener(bookEventTicket, async () => ({ ticketId: 1 }));
+
+// The core: which one (issue 18.2), and signing bytes with an open Signer or a seed.
+import { getCore } from "jazzrpc/node";
+export function signTwice(message: Uint8Array, seed: Uint8Array): [Uint8Array, Uint8Array, "server" | "browser"] {
+  const core = getCore();
+  const signer = core.openSigner(core.signKeypair(seed).signerSecret);
+  try {
+    return [core.signDetached(message, signer), core.signDetached(message, seed), core.kind];
+  } finally {
+    signer.close();
+  }
+}
+// @ts-expect-error kind is read-only
+export const setKind = (core: ReturnType<typeof getCore>) => (core.kind = "browser");
