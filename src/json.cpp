@@ -854,7 +854,35 @@ Status json_parse(std::string_view text, const ParseLimits &limits, JsonValue &o
 
 // ---- numbers as JavaScript writes them ------------------------------------------
 
+namespace {
+
+// String(x) of an integer x below 2^53 in magnitude (digits, no exponent: they are below
+// 1e21), written into out (24 bytes): its length, or 0 for any other number.
+std::size_t integer_digits(double value, char *out) noexcept {
+  if (!(std::fabs(value) < 9007199254740992.0) || value != std::trunc(value)) return 0;
+  char digits[20];
+  char *end = digits + sizeof digits;
+  char *p = end;
+  auto magnitude = static_cast<std::uint64_t>(std::fabs(value));
+  do {
+    *--p = static_cast<char>('0' + magnitude % 10);
+    magnitude /= 10;
+  } while (magnitude != 0);
+  std::size_t n = 0;
+  if (value < 0) out[n++] = '-';
+  std::memcpy(out + n, p, static_cast<std::size_t>(end - p));
+  return n + static_cast<std::size_t>(end - p);
+}
+
+}  // namespace
+
 void js_number_append(double value, std::string &out) {
+  char integer[24];
+  const std::size_t integer_length = integer_digits(value, integer);
+  if (integer_length != 0) {
+    out.append(integer, integer_length);
+    return;
+  }
   if (!std::isfinite(value)) {
     out += "null";
     return;
@@ -908,118 +936,190 @@ bool starts_with(std::u16string_view s, std::u16string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
-// JSON.stringify(string): escapes ", \, and controls; keeps U+2028 and non-ASCII raw;
-// writes lone surrogates as \udxxx.
-void write_json_string(std::u16string_view s, std::string &out) {
-  const std::size_t n = s.size();
-  // Printable ASCII that needs no escape, narrowed as it is scanned (four units at a time)
-  // into room for the lower bound of the output (a byte or more per unit, two quotes);
-  // the rest, from the first unit that is not such, appended after it.
-  const std::size_t at = out.size();
-  out.resize(at + n + 2);
-  char *const begin = &out[at];
-  char *p = begin;
-  *p++ = '"';
-  const char16_t *u = s.data();
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const std::uint64_t x = load64(u + i);
-    if (units_special(x) != 0) break;
-    const auto word = static_cast<std::uint32_t>((x & 0xFFu) | ((x >> 8) & 0xFF00u) | ((x >> 16) & 0xFF0000u) |
-                                                 ((x >> 24) & 0xFF000000u));
-    std::memcpy(p, &word, sizeof word);
-    p += 4;
+bool is_raw_string(std::u16string_view s) { return starts_with(s, u"encrypted_U") || starts_with(s, u"binary_U"); }
+
+// Appends to a string through a pointer: room() makes sure of n bytes past what was
+// written (the string grown by doubling, so zero-filling new room costs linear time in
+// all), done() says where writing stopped; the string is cut to what was written when
+// the writer goes. Nothing else may change the string meanwhile.
+class Writer {
+ public:
+  explicit Writer(std::string &out) noexcept : out_(out), used_(out.size()) {}
+  Writer(const Writer &) = delete;
+  Writer &operator=(const Writer &) = delete;
+  ~Writer() { out_.resize(used_); }
+
+  char *room(std::size_t n) {
+    if (out_.size() - used_ < n) grow(n);
+    return &out_[0] + used_;
   }
-  for (; i < n && u[i] >= 0x20 && u[i] < 0x80 && u[i] != u'"' && u[i] != u'\\'; ++i) *p++ = static_cast<char>(u[i]);
-  if (i == n) {
-    *p = '"';
-    return;
+  char *end() noexcept { return &out_[0] + out_.size(); }
+  void done(const char *p) noexcept { used_ = static_cast<std::size_t>(p - out_.data()); }
+  __attribute__((noinline)) void put(std::string_view s) {
+    char *p = room(s.size());
+    std::memcpy(p, s.data(), s.size());
+    done(p + s.size());
   }
-  out.resize(at + static_cast<std::size_t>(p - begin));
-  while (i < n) {
-    // a run of printable ASCII that needs no escape, copied in one go
-    std::size_t run = i;
-    while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != u'"' && s[run] != u'\\') ++run;
-    if (run > i) {
-      append_ascii(s, i, run, out);
-      i = run;
-      continue;
+  __attribute__((noinline)) void put(char c) {
+    char *p = room(1);
+    *p = c;
+    done(p + 1);
+  }
+
+ private:
+  std::string &out_;
+  std::size_t used_;
+
+  __attribute__((noinline)) void grow(std::size_t n) {
+    out_.resize(std::max({used_ + n, out_.size() * 2 + 64, out_.capacity()}));
+  }
+};
+
+char *put_code_point(std::uint32_t cp, char *p) noexcept {
+  if (cp < 0x80) {
+    *p++ = static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    *p++ = static_cast<char>(0xC0 | (cp >> 6));
+    *p++ = static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    *p++ = static_cast<char>(0xE0 | (cp >> 12));
+    *p++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *p++ = static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    *p++ = static_cast<char>(0xF0 | (cp >> 18));
+    *p++ = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    *p++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *p++ = static_cast<char>(0x80 | (cp & 0x3F));
+  }
+  return p;
+}
+
+// Four units known to be ASCII, narrowed to four bytes.
+char *put_narrowed(std::uint64_t x, char *p) noexcept {
+  const auto word = static_cast<std::uint32_t>((x & 0xFFu) | ((x >> 8) & 0xFF00u) | ((x >> 16) & 0xFF0000u) |
+                                               ((x >> 24) & 0xFF000000u));
+  std::memcpy(p, &word, sizeof word);
+  return p + 4;
+}
+
+bool is_plain_unit(char16_t c) noexcept { return c >= 0x20 && c < 0x80 && c != u'"' && c != u'\\'; }
+
+// The unit (or pair) at u[i], as TextEncoder writes it (a lone surrogate as U+FFFD), or
+// with escape_lone as JSON.stringify's \udxxx; at most 6 bytes at p. Returns units used.
+std::size_t put_unit(const char16_t *u, std::size_t i, std::size_t n, bool escape_lone, char *&p) noexcept {
+  const char16_t c = u[i];
+  if (is_high_surrogate(c) && i + 1 < n && is_low_surrogate(u[i + 1])) {
+    p = put_code_point(0x10000 + ((static_cast<std::uint32_t>(c) - 0xD800) << 10) + (u[i + 1] - 0xDC00u), p);
+    return 2;
+  }
+  if (is_high_surrogate(c) || is_low_surrogate(c)) {
+    if (escape_lone) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      *p++ = '\\';
+      *p++ = 'u';
+      for (int shift = 12; shift >= 0; shift -= 4) *p++ = kHex[(c >> shift) & 0xF];
+    } else {
+      p = put_code_point(0xFFFD, p);
     }
-    const char16_t c = s[i];
+    return 1;
+  }
+  p = put_code_point(c, p);
+  return 1;
+}
+
+// JSON.stringify(string): escapes ", \, and controls; keeps U+2028 and non-ASCII raw;
+// writes lone surrogates as \udxxx. Printable ASCII is narrowed four units at a time
+// into room for a byte a unit; room for an escape (six bytes) is made when one comes.
+void write_json_string(std::u16string_view s, Writer &w) {
+  const std::size_t n = s.size();
+  const char16_t *u = s.data();
+  char *p = w.room(n + 2);
+  char *end = w.end();
+  *p++ = '"';
+  std::size_t i = 0;
+  // at the head of each round: room for a byte a unit left and the closing quote
+  while (true) {
+    for (; i + 4 <= n; i += 4) {
+      const std::uint64_t x = load64(u + i);
+      if (units_special(x) != 0) break;
+      p = put_narrowed(x, p);
+    }
+    for (; i < n && is_plain_unit(u[i]); ++i) *p++ = static_cast<char>(u[i]);
+    if (i == n) break;
+    if (static_cast<std::size_t>(end - p) < n - i + 6) {
+      w.done(p);
+      p = w.room(2 * (n - i) + 6);
+      end = w.end();
+    }
+    const char16_t c = u[i];
+    char escape = 0;
     switch (c) {
-      case u'"': out += "\\\""; ++i; continue;
-      case u'\\': out += "\\\\"; ++i; continue;
-      case u'\b': out += "\\b"; ++i; continue;
-      case u'\f': out += "\\f"; ++i; continue;
-      case u'\n': out += "\\n"; ++i; continue;
-      case u'\r': out += "\\r"; ++i; continue;
-      case u'\t': out += "\\t"; ++i; continue;
+      case u'"': escape = '"'; break;
+      case u'\\': escape = '\\'; break;
+      case u'\b': escape = 'b'; break;
+      case u'\f': escape = 'f'; break;
+      case u'\n': escape = 'n'; break;
+      case u'\r': escape = 'r'; break;
+      case u'\t': escape = 't'; break;
       default: break;
     }
-    if (c < 0x20) {
-      append_unicode_escape(c, out);
+    if (escape != 0) {
+      *p++ = '\\';
+      *p++ = escape;
       ++i;
-      continue;
-    }
-    i += utf8_append_unit(s, i, true, out);
-  }
-  out += '"';
-}
-
-void write_canonical(const JsonValue &value, std::string &out) {
-  switch (value.kind) {
-    case JsonValue::Kind::null: out += "null"; return;
-    case JsonValue::Kind::boolean: out += value.boolean ? "true" : "false"; return;
-    case JsonValue::Kind::number: js_number_append(value.number, out); return;
-    case JsonValue::Kind::string:
-      // cojson's quirk: these are written between quotes with no escaping at all.
-      if (starts_with(value.string, u"encrypted_U") || starts_with(value.string, u"binary_U")) {
-        out += '"';
-        utf8_append(value.string, out);
-        out += '"';
-      } else {
-        write_json_string(value.string, out);
-      }
-      return;
-    case JsonValue::Kind::array: {
-      out += '[';
-      for (std::size_t i = 0; i < value.array.size(); ++i) {
-        if (i != 0) out += ',';
-        write_canonical(value.array[i], out);
-      }
-      out += ']';
-      return;
-    }
-    case JsonValue::Kind::object: {
-      out += '{';
-      bool first = true;
-      for (const auto &member : value.object) {  // already sorted by UTF-16 code units
-        if (!first) out += ',';
-        first = false;
-        write_json_string(member.first, out);
-        out += ':';
-        write_canonical(member.second, out);
-      }
-      out += '}';
-      return;
+    } else if (c < 0x20) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      std::memcpy(p, "\\u00", 4);
+      p[4] = kHex[c >> 4];
+      p[5] = kHex[c & 0xF];
+      p += 6;
+      ++i;
+    } else {
+      i += put_unit(u, i, n, true, p);
     }
   }
+  *p++ = '"';
+  w.done(p);
 }
 
-void write_canonical_string(std::u16string_view s, std::string &out) {
-  // cojson's quirk: these are written between quotes with no escaping at all.
-  if (starts_with(s, u"encrypted_U") || starts_with(s, u"binary_U")) {
-    out += '"';
-    utf8_append(s, out);
-    out += '"';
+// cojson's quirk: these are written between quotes with no escaping at all, as
+// TextEncoder encodes them (three bytes a unit at most).
+void write_raw_string(std::u16string_view s, Writer &w) {
+  const std::size_t n = s.size();
+  const char16_t *u = s.data();
+  char *p = w.room(3 * n + 2);
+  *p++ = '"';
+  for (std::size_t i = 0; i < n;) {
+    if (i + 4 <= n) {
+      const std::uint64_t x = load64(u + i);
+      if ((x & 0xFF80FF80FF80FF80u) == 0) {
+        p = put_narrowed(x, p);
+        i += 4;
+        continue;
+      }
+    }
+    if (u[i] < 0x80) {
+      *p++ = static_cast<char>(u[i]);
+      ++i;
+    } else {
+      i += put_unit(u, i, n, false, p);
+    }
+  }
+  *p++ = '"';
+  w.done(p);
+}
+
+void write_canonical_string(std::u16string_view s, Writer &w) {
+  if (is_raw_string(s)) {
+    write_raw_string(s, w);
   } else {
-    write_json_string(s, out);
+    write_json_string(s, w);
   }
 }
 
 // An integer held in a node, as String(x) writes it (what js_number_append writes, without
 // finding the shortest digits of a double).
-void append_int32(std::int32_t value, std::string &out) {
+void put_int32(std::int32_t value, Writer &w) {
   char digits[11];
   char *end = digits + sizeof digits;
   char *p = end;
@@ -1028,44 +1128,87 @@ void append_int32(std::int32_t value, std::string &out) {
     *--p = static_cast<char>('0' + magnitude % 10);
     magnitude /= 10;
   } while (magnitude != 0);
-  if (value < 0) out += '-';
-  out.append(p, static_cast<std::size_t>(end - p));
+  if (value < 0) *--p = '-';
+  w.put(std::string_view(p, static_cast<std::size_t>(end - p)));
 }
 
-void write_canonical(const JsonNode &value, std::string &out) {
-  switch (value.kind()) {
-    case JsonValue::Kind::null: out += "null"; return;
-    case JsonValue::Kind::boolean: out += value.boolean() ? "true" : "false"; return;
-    case JsonValue::Kind::number:
-      if (JsonNodeAccess::tag(value) == JsonNode::kInt) {
-        append_int32(static_cast<std::int32_t>(static_cast<std::uint32_t>(JsonNodeAccess::payload(value))), out);
-      } else {
-        js_number_append(value.number(), out);
-      }
-      return;
-    case JsonValue::Kind::string: write_canonical_string(value.string(), out); return;
+void put_number(double value, Writer &w) {
+  char digits[24];
+  const std::size_t n = integer_digits(value, digits);
+  if (n != 0) {
+    w.put(std::string_view(digits, n));
+    return;
+  }
+  std::string text;
+  js_number_append(value, text);
+  w.put(text);
+}
+
+void write_canonical(const JsonValue &value, Writer &w) {
+  switch (value.kind) {
+    case JsonValue::Kind::null: w.put("null"); return;
+    case JsonValue::Kind::boolean: w.put(value.boolean ? "true" : "false"); return;
+    case JsonValue::Kind::number: put_number(value.number, w); return;
+    case JsonValue::Kind::string: write_canonical_string(value.string, w); return;
     case JsonValue::Kind::array: {
-      out += '[';
-      bool first = true;
-      for (const JsonNode &item : value.array()) {
-        if (!first) out += ',';
-        first = false;
-        write_canonical(item, out);
+      w.put('[');
+      for (std::size_t i = 0; i < value.array.size(); ++i) {
+        if (i != 0) w.put(',');
+        write_canonical(value.array[i], w);
       }
-      out += ']';
+      w.put(']');
       return;
     }
     case JsonValue::Kind::object: {
-      out += '{';
+      w.put('{');
+      bool first = true;
+      for (const auto &member : value.object) {  // already sorted by UTF-16 code units
+        if (!first) w.put(',');
+        first = false;
+        write_json_string(member.first, w);
+        w.put(':');
+        write_canonical(member.second, w);
+      }
+      w.put('}');
+      return;
+    }
+  }
+}
+
+void write_canonical(const JsonNode &value, Writer &w) {
+  switch (value.kind()) {
+    case JsonValue::Kind::null: w.put("null"); return;
+    case JsonValue::Kind::boolean: w.put(value.boolean() ? "true" : "false"); return;
+    case JsonValue::Kind::number:
+      if (JsonNodeAccess::tag(value) == JsonNode::kInt) {
+        put_int32(static_cast<std::int32_t>(static_cast<std::uint32_t>(JsonNodeAccess::payload(value))), w);
+      } else {
+        put_number(value.number(), w);
+      }
+      return;
+    case JsonValue::Kind::string: write_canonical_string(value.string(), w); return;
+    case JsonValue::Kind::array: {
+      w.put('[');
+      bool first = true;
+      for (const JsonNode &item : value.array()) {
+        if (!first) w.put(',');
+        first = false;
+        write_canonical(item, w);
+      }
+      w.put(']');
+      return;
+    }
+    case JsonValue::Kind::object: {
+      w.put('{');
       bool first = true;
       for (const JsonMember member : value.object()) {  // already sorted by UTF-16 code units
-        if (!first) out += ',';
+        if (!first) w.put(',');
         first = false;
-        write_json_string(member.first, out);
-        out += ':';
-        write_canonical(member.second, out);
+        write_json_string(member.first, w);
+        w.put(':');
+        write_canonical(member.second, w);
       }
-      out += '}';
+      w.put('}');
       return;
     }
   }
@@ -1073,9 +1216,18 @@ void write_canonical(const JsonNode &value, std::string &out) {
 
 }  // namespace
 
-void json_write_canonical(const JsonValue &value, std::string &out) { write_canonical(value, out); }
-void json_write_canonical(const JsonNode &value, std::string &out) { write_canonical(value, out); }
-void json_write_canonical_string(std::u16string_view value, std::string &out) { write_canonical_string(value, out); }
+void json_write_canonical(const JsonValue &value, std::string &out) {
+  Writer w(out);
+  write_canonical(value, w);
+}
+void json_write_canonical(const JsonNode &value, std::string &out) {
+  Writer w(out);
+  write_canonical(value, w);
+}
+void json_write_canonical_string(std::u16string_view value, std::string &out) {
+  Writer w(out);
+  write_canonical_string(value, w);
+}
 
 namespace {
 
