@@ -3,6 +3,7 @@
 // (round-robin) so that the machine's noise spreads over all of them, and the
 // median of the repetitions is what is reported.
 import { fileURLToPath } from "node:url";
+import { median, rate, rateAwaited, rateInFlight, round } from "./timing.mjs";
 
 export const QUICK = process.env.QUICK === "1";
 // JAZZRPC_ROOT points the bench at another tree (a patched copy, for before/after runs).
@@ -14,63 +15,7 @@ export const BUDGET = QUICK ? { seconds: 0.25, reps: 3 } : { seconds: 1.0, reps:
 
 export const log = (...args) => console.error("  ", ...args);
 
-export function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  const n = s.length;
-  if (n === 0) return null;
-  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
-/** The q-quantile (0..1) of values, nearest rank. */
-export function quantile(values, q) {
-  const s = Float64Array.from(values).sort();
-  if (s.length === 0) return null;
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-}
-
-let sink = 0;
-/** Keeps a result observable so the JIT cannot drop the call. */
-export const keep = (v) => {
-  sink ^= typeof v === "number" ? v : v === true ? 1 : (v?.length ?? 0);
-};
-
-/** ops/s of a synchronous fn over `seconds`, called in growing batches. */
-export function rate(fn, seconds) {
-  let count = 0;
-  let batch = 1;
-  const start = performance.now();
-  let elapsed = 0;
-  while (elapsed < seconds * 1000) {
-    for (let i = 0; i < batch; i++) keep(fn(count + i));
-    count += batch;
-    elapsed = performance.now() - start;
-    if (elapsed < seconds * 50) batch *= 2;
-  }
-  return count / (elapsed / 1000);
-}
-
-/** ops/s of an async fn, awaited one by one. */
-export async function rateAwaited(fn, seconds) {
-  let count = 0;
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  while (performance.now() < end) {
-    for (let i = 0; i < 16; i++) keep(await fn(count++));
-  }
-  return count / ((performance.now() - start) / 1000);
-}
-
-/** ops/s of an async fn with `inFlight` calls outstanding at all times. */
-export async function rateInFlight(fn, seconds, inFlight = 64) {
-  let count = 0;
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  const lane = async () => {
-    while (performance.now() < end) keep(await fn(count++));
-  };
-  await Promise.all(Array.from({ length: inFlight }, lane));
-  return count / ((performance.now() - start) / 1000);
-}
+export { keep, median, quantile, rate, rateAwaited, rateInFlight, round } from "./timing.mjs";
 
 /**
  * Measures each named implementation `reps` times, interleaved, after a warm-up.
@@ -95,8 +40,6 @@ export async function compare(impls, { seconds = BUDGET.seconds, reps = BUDGET.r
   for (const [name, s] of Object.entries(samples)) out[name] = { median: median(s), samples: s.map((v) => round(v)) };
   return out;
 }
-
-export const round = (v, digits = 4) => (v === null || v === undefined ? v : Number(v.toPrecision(digits)));
 
 /** Heap and RSS after a full collection (run node with --expose-gc). */
 export function memory() {

@@ -65,8 +65,10 @@ const FOLDERS = [
   ["/js-glue/src/", join(ROOT, "js-glue/src")],
   ["/bench/browser/", join(BENCH, "browser")],
 ];
+// bench/browser/measure.mjs imports ../lib/timing.mjs
 const FILES = new Map([
   ["/", join(BENCH, "browser/index.html")],
+  ["/bench/lib/timing.mjs", join(BENCH, "lib/timing.mjs")],
   [wasmUrl, wasmPath],
   [bundleUrl, bundlePath],
   ["/libsodium/libsodium-wrappers.mjs", join(BENCH, "node_modules/libsodium-wrappers/dist/modules-esm/libsodium-wrappers.mjs")],
