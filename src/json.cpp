@@ -626,9 +626,21 @@ class Parser {
     bool sorted = true;  // canonical text and most bodies: one pass
     for (std::size_t i = 1; i < n && sorted; ++i) sorted = key_at(first + 2 * (i - 1)) < key_at(first + 2 * i);
     if (sorted) return n;
+    constexpr std::size_t kSmall = 16;  // most objects: the positions and members on the stack
+    if (n <= kSmall) {
+      std::uint32_t order[kSmall];
+      JsonNode members[2 * kSmall];
+      return sort_members(first, n, order, members);
+    }
     std::vector<std::uint32_t> order(n);
+    std::vector<JsonNode> members(2 * n);
+    return sort_members(first, n, order.data(), members.data());
+  }
+
+  // order: room for n positions, members for 2 n nodes.
+  std::size_t sort_members(std::size_t first, std::size_t n, std::uint32_t *order, JsonNode *members) {
     for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<std::uint32_t>(i);
-    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    std::sort(order, order + n, [&](std::uint32_t a, std::uint32_t b) {
       const std::u16string_view ka = key_at(first + 2 * a), kb = key_at(first + 2 * b);
       return ka < kb || (ka == kb && a < b);
     });
@@ -637,12 +649,11 @@ class Parser {
       if (i + 1 < n && key_at(first + 2 * order[i + 1]) == key_at(first + 2 * order[i])) continue;
       order[kept++] = order[i];
     }
-    std::vector<JsonNode> members(2 * kept);
     for (std::size_t i = 0; i < kept; ++i) {
       members[2 * i] = nodes_[first + 2 * order[i]];
       members[2 * i + 1] = nodes_[first + 2 * order[i] + 1];
     }
-    std::copy(members.begin(), members.end(), nodes_.begin() + static_cast<std::ptrdiff_t>(first));
+    std::copy(members, members + 2 * kept, nodes_.begin() + static_cast<std::ptrdiff_t>(first));
     return kept;
   }
 
