@@ -67,7 +67,7 @@ test-deno: wasm
 
 test-interop: wasm
 	@echo "== node:test, wire compatibility with jazz-tools 0.20.19 (tests/interop)"
-	@cd tests/interop && node --preserve-symlinks --test --test-force-exit --test-concurrency=1 interop.test.mjs attacks.test.mjs
+	@cd tests/interop && node --preserve-symlinks --test --test-force-exit --test-concurrency=1 interop.test.mjs attacks.test.mjs rate-limit.test.mjs
 
 # The jazz-tools path in workerd (Miniflare, offline): jazz-tools 0.20.19 with load-edge-wasm,
 # jazzrpc/jazz and the Durable Object guard, bundled by wrangler; where jazz-tools stops without the loader.

@@ -2,7 +2,7 @@
 // that claims the request's id.
 //
 // What counts: a first claim of an id, by a verified signer (madeBy.id; on the
-// jazz-tools path, the account), after every check that can fail (signature, window,
+// jazz-tools path, the account, madeBy.$jazz.id), after every check that can fail (signature, window,
 // schema) and before the handler runs. A duplicate answered from storage, a copy told
 // 409 while the first runs, a body refused by a check: none of them count. A request
 // over the limit is answered 429 ERR_RATE_LIMITED with Retry-After (the seconds, rounded
@@ -54,11 +54,22 @@ export function checkRateLimit(value) {
  */
 export function rateLimitOf(option, madeBy, value, routePath) {
   if (option === undefined || option === null) return null;
-  const signer = String(madeBy?.id);
+  const signer = accountIdOf(madeBy);
   if (typeof option !== "function") return { key: `${signer} ${routePath}`, requests: option.requests, perMs: option.perMs };
   const given = option(madeBy, value);
   // An async function (a plan looked up in a database): awaited; a plain one: no extra tick.
   return typeof given?.then === "function" ? Promise.resolve(given).then((limit) => limitOf(limit, signer)) : limitOf(given, signer);
+}
+
+/**
+ * The account id a request is counted under: { id } on the plain path, a jazz-tools Account
+ * ($jazz.id) on the jazz-tools path. None is a TypeError (a 500: counted under nobody's key,
+ * every account would share one window).
+ */
+function accountIdOf(madeBy) {
+  const id = madeBy?.$jazz?.id ?? madeBy?.id;
+  if (typeof id !== "string" || id.length === 0) throw new TypeError("rateLimit: the request's maker has no account id to count it under");
+  return id;
 }
 
 function limitOf(given, signer) {
